@@ -1,0 +1,108 @@
+"""Latent layouts, token order and where each token sits in time and space.
+
+Video latent (B, 128, F, H, W): 8× in time with a causal first frame (latent frame 0 is
+pixel frame 0 alone, latent frame k ≥ 1 covers pixel frames 8k−7 … 8k), 32× in space.
+Audio latent (B, 8, T, 16): one frame per 4 mel frames of 160 samples at 16 kHz, i.e.
+25 latent frames per second, also causal.
+Tokens are (B, N, C): video in (frame, row, column) order, audio one token per frame.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import torch
+
+VIDEO_TIME_SCALE = 8
+VIDEO_SPACE_SCALE = 32
+VIDEO_CHANNELS = 128
+AUDIO_CHANNELS = 8
+AUDIO_MEL_BINS = 16
+AUDIO_SAMPLE_RATE = 16000
+AUDIO_HOP = 160
+AUDIO_LATENT_DOWNSAMPLE = 4
+AUDIO_LATENTS_PER_SECOND = Fraction(AUDIO_SAMPLE_RATE, AUDIO_HOP * AUDIO_LATENT_DOWNSAMPLE)
+
+
+def video_tokens(latent: torch.Tensor) -> torch.Tensor:
+    return latent.flatten(2).transpose(1, 2)
+
+
+def video_latent(tokens: torch.Tensor, frames: int, height: int, width: int) -> torch.Tensor:
+    b, _, c = tokens.shape
+    return tokens.transpose(1, 2).reshape(b, c, frames, height, width)
+
+
+def audio_tokens(latent: torch.Tensor) -> torch.Tensor:
+    return latent.permute(0, 2, 1, 3).flatten(2)
+
+
+def audio_latent(tokens: torch.Tensor, channels: int = AUDIO_CHANNELS) -> torch.Tensor:
+    b, t, _ = tokens.shape
+    return tokens.reshape(b, t, channels, -1).permute(0, 2, 1, 3)
+
+
+def latent_frames_for(pixel_frames: int) -> int:
+    if pixel_frames < 1 or (pixel_frames - 1) % VIDEO_TIME_SCALE:
+        lo = max(1, (pixel_frames - 1) // VIDEO_TIME_SCALE * VIDEO_TIME_SCALE + 1)
+        raise ValueError(
+            f"frames must be 8k+1; nearest valid: {lo} or {lo + VIDEO_TIME_SCALE}" if pixel_frames > 1
+            else "frames must be 8k+1 and at least 1"
+        )
+    return (pixel_frames - 1) // VIDEO_TIME_SCALE + 1
+
+
+def pixel_frames_for(latent_frames: int) -> int:
+    return (latent_frames - 1) * VIDEO_TIME_SCALE + 1
+
+
+def causal_frame_bounds(latent_frames: int, first_latent: int = 0) -> torch.Tensor:
+    """[start, end) pixel frames of each latent frame, counting latent frames from ``first_latent``."""
+    g = torch.arange(first_latent, first_latent + latent_frames, dtype=torch.float32)
+    bounds = torch.stack([g, g + 1], dim=-1) * VIDEO_TIME_SCALE + 1 - VIDEO_TIME_SCALE
+    return bounds.clamp(min=0)
+
+
+def video_positions(
+    batch: int,
+    frames: int,
+    height: int,
+    width: int,
+    fps: float | Fraction,
+    *,
+    first_latent: int = 0,
+    frame_bounds: torch.Tensor | None = None,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """(B, 3, F·H·W, 2) bounds: time in seconds, then pixel rows and columns."""
+    if frame_bounds is None:
+        frame_bounds = causal_frame_bounds(frames, first_latent)
+    t = frame_bounds.to(torch.float32) / float(fps)
+    rows = torch.arange(height, dtype=torch.float32)
+    cols = torch.arange(width, dtype=torch.float32)
+    rows = torch.stack([rows, rows + 1], -1) * VIDEO_SPACE_SCALE
+    cols = torch.stack([cols, cols + 1], -1) * VIDEO_SPACE_SCALE
+    grid = torch.stack(
+        [
+            t[:, None, None, :].expand(frames, height, width, 2),
+            rows[None, :, None, :].expand(frames, height, width, 2),
+            cols[None, None, :, :].expand(frames, height, width, 2),
+        ]
+    )
+    return grid.reshape(1, 3, -1, 2).expand(batch, -1, -1, -1).to(device)
+
+
+def audio_positions(
+    batch: int, frames: int, *, first_latent: int = 0, device: torch.device | str = "cpu"
+) -> torch.Tensor:
+    """(B, 1, T, 2) bounds in seconds of each audio latent frame (causal: first sample fully heard)."""
+    g = torch.arange(first_latent, first_latent + frames + 1, dtype=torch.float32)
+    mel = (g * AUDIO_LATENT_DOWNSAMPLE + 1 - AUDIO_LATENT_DOWNSAMPLE).clamp(min=0)
+    seconds = mel * AUDIO_HOP / AUDIO_SAMPLE_RATE
+    bounds = torch.stack([seconds[:-1], seconds[1:]], dim=-1)
+    return bounds.reshape(1, 1, frames, 2).expand(batch, -1, -1, -1).to(device)
+
+
+def audio_frames_for_seconds(seconds: float | Fraction) -> int:
+    """Audio latent frames covering ``seconds``, as the reference rounds them."""
+    return round(float(seconds) * float(AUDIO_LATENTS_PER_SECOND))

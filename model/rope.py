@@ -1,0 +1,110 @@
+"""Rotary position embeddings over fractional positions (time in seconds, pixels).
+
+Each token carries a [start, end) bound per axis; the midpoint divided by the axis'
+maximum gives a fraction in [0, 1], which is mapped to [-1, 1] and multiplied by a
+geometric frequency grid. Two layouts exist in LTX-2 checkpoints:
+
+- ``interleaved``: frequencies span the whole inner dimension and rotate adjacent pairs.
+- ``split``: frequencies are laid out per head and rotate the first half against the second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from .config import RopeType
+
+
+@lru_cache(maxsize=16)
+def _frequency_grid(theta: float, axes: int, dim: int, float64: bool) -> torch.Tensor:
+    """theta ** linspace(0, 1, n) · π/2, with n = dim // (2 · axes)."""
+    n = dim // (2 * axes)
+    if float64:
+        grid = np.power(theta, np.linspace(0.0, 1.0, n, dtype=np.float64))
+        return torch.tensor(grid * math.pi / 2, dtype=torch.float32)
+    return torch.pow(theta, torch.linspace(0.0, 1.0, n, dtype=torch.float32)) * math.pi / 2
+
+
+@dataclass(frozen=True)
+class Rope:
+    """Cosines and sines ready to rotate queries or keys of one attention layer."""
+
+    cos: torch.Tensor
+    sin: torch.Tensor
+    layout: RopeType
+
+    def to(self, dtype: torch.dtype) -> Rope:
+        return Rope(self.cos.to(dtype), self.sin.to(dtype), self.layout)
+
+
+def rope_angles(
+    positions: torch.Tensor,
+    max_pos: tuple[int, ...],
+    dim: int,
+    theta: float,
+    float64: bool,
+    middle: bool = True,
+) -> torch.Tensor:
+    """Angles (B, T, n·axes) for positions (B, axes, T, 2) or (B, axes, T)."""
+    if positions.ndim == 4:
+        positions = (positions[..., 0] + positions[..., 1]) / 2.0 if middle else positions[..., 0]
+    axes = positions.shape[1]
+    if axes != len(max_pos):
+        raise ValueError(f"positions have {axes} axes but the model expects {len(max_pos)}")
+    scale = torch.tensor(max_pos, dtype=positions.dtype, device=positions.device).view(1, axes, 1)
+    fraction = (positions / scale).permute(0, 2, 1)  # (B, T, axes)
+    grid = _frequency_grid(float(theta), axes, dim, float64).to(positions.device)
+    angles = grid * (fraction.unsqueeze(-1) * 2 - 1)  # (B, T, axes, n)
+    return angles.transpose(-1, -2).flatten(2)
+
+
+def make_rope(
+    positions: torch.Tensor,
+    *,
+    max_pos: tuple[int, ...],
+    dim: int,
+    heads: int,
+    theta: float,
+    layout: RopeType,
+    float64: bool,
+    dtype: torch.dtype,
+    middle: bool = True,
+) -> Rope:
+    """Build the rotation for ``heads`` heads spanning ``dim`` channels in total."""
+    angles = rope_angles(positions, max_pos, dim, theta, float64, middle)
+    cos, sin = angles.cos(), angles.sin()
+    if layout == "interleaved":
+        cos, sin = cos.repeat_interleave(2, dim=-1), sin.repeat_interleave(2, dim=-1)
+        pad = dim - cos.shape[-1]
+    else:
+        pad = dim // 2 - cos.shape[-1]
+    if pad:
+        cos = torch.cat([torch.ones_like(cos[..., :pad]), cos], dim=-1)
+        sin = torch.cat([torch.zeros_like(sin[..., :pad]), sin], dim=-1)
+    if layout == "split":
+        b, t, _ = cos.shape
+        cos = cos.reshape(b, t, heads, -1).transpose(1, 2)
+        sin = sin.reshape(b, t, heads, -1).transpose(1, 2)
+    return Rope(cos.to(dtype), sin.to(dtype), layout)
+
+
+def apply_rope(x: torch.Tensor, rope: Rope) -> torch.Tensor:
+    """Rotate x (B, T, H·D) and return the same layout."""
+    if rope.layout == "interleaved":
+        pairs = x.unflatten(-1, (-1, 2))
+        rotated = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+        return x * rope.cos + rotated * rope.sin
+    b, t, _ = x.shape
+    heads = rope.cos.shape[1]
+    halves = x.reshape(b, t, heads, 2, -1).transpose(1, 2)  # (B, H, T, 2, D/2)
+    first, second = halves[..., 0, :], halves[..., 1, :]
+    out = torch.stack(
+        (first * rope.cos - second * rope.sin, second * rope.cos + first * rope.sin),
+        dim=-2,
+    )
+    return out.transpose(1, 2).reshape(b, t, -1)

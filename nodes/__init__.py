@@ -1,0 +1,1 @@
+"""ComfyUI nodes. Only imported inside ComfyUI (see the package's comfy_entrypoint)."""
