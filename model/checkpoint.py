@@ -54,7 +54,9 @@ class Checkpoint:
         self.close()
 
     def transformer_config(self) -> TransformerConfig:
-        if "transformer" not in self.config and not any(k.startswith(TRANSFORMER_PREFIX) for k in self.file.tensors):
+        if "transformer" not in self.config and not any(
+            k.startswith(TRANSFORMER_PREFIX) for k in self.file.tensors
+        ):
             raise ValueError(
                 f"{self.path.name} holds no LTX-2 transformer (no 'transformer' config and no "
                 f"'{TRANSFORMER_PREFIX}' tensors); pick an LTX-2 checkpoint or a Talkies model"
@@ -112,13 +114,17 @@ class Checkpoint:
         missing = sorted(f for f in mapping.values() if f not in tensors)
         if missing:
             raise ValueError(
-                f"{self.path.name} is missing {len(missing)} tensors the {what} needs, e.g. {_short(missing)}. "
+                f"{self.path.name} is missing {len(missing)} tensors the {what} needs, "
+                f"e.g. {_short(missing)}. "
                 f"The file looks like {self.looks_like()}; its config metadata may not match its weights"
             )
         used = set(mapping.values())
         unexpected = sorted(
-            k for k in tensors
-            if k.startswith(owned_prefixes) and k not in used and not k.endswith(SCALE_SUFFIXES)
+            k
+            for k in tensors
+            if k.startswith(owned_prefixes)
+            and k not in used
+            and not k.endswith(SCALE_SUFFIXES)
             and not (ignore and ignore(k))
         )
         if unexpected:
@@ -136,8 +142,10 @@ class Checkpoint:
                 )
 
         fp8 = {
-            n for n in linear_names
-            if (fp8_layers is not None and fp8_layers(n)) or tensors[mapping[n + ".weight"]].torch_dtype == FP8
+            n
+            for n in linear_names
+            if (fp8_layers is not None and fp8_layers(n))
+            or tensors[mapping[n + ".weight"]].torch_dtype == FP8
         }
         if fp8:
             swap_to_fp8(module, fp8)

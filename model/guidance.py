@@ -101,9 +101,7 @@ def plan_passes(video: Guidance, audio: Guidance) -> list[GuidancePass]:
             rules.append(skip(Skip.AUDIO_SELF, audio.stg_blocks))
         passes.append(GuidancePass(PassKind.PERTURBED, tuple(rules)))
     if video.uses_isolated or audio.uses_isolated:
-        passes.append(
-            GuidancePass(PassKind.ISOLATED, (skip(Skip.AUDIO_TO_VIDEO), skip(Skip.VIDEO_TO_AUDIO)))
-        )
+        passes.append(GuidancePass(PassKind.ISOLATED, (skip(Skip.AUDIO_TO_VIDEO), skip(Skip.VIDEO_TO_AUDIO))))
     return passes
 
 

@@ -46,7 +46,8 @@ def latent_frames_for(pixel_frames: int) -> int:
     if pixel_frames < 1 or (pixel_frames - 1) % VIDEO_TIME_SCALE:
         lo = max(1, (pixel_frames - 1) // VIDEO_TIME_SCALE * VIDEO_TIME_SCALE + 1)
         raise ValueError(
-            f"frames must be 8k+1; nearest valid: {lo} or {lo + VIDEO_TIME_SCALE}" if pixel_frames > 1
+            f"frames must be 8k+1; nearest valid: {lo} or {lo + VIDEO_TIME_SCALE}"
+            if pixel_frames > 1
             else "frames must be 8k+1 and at least 1"
         )
     return (pixel_frames - 1) // VIDEO_TIME_SCALE + 1

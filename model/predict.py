@@ -14,7 +14,9 @@ def _token_mask(mask: torch.Tensor | None, batch: int, tokens: int, name: str) -
     if mask is None:
         return None
     if mask.numel() != batch * tokens:
-        raise ValueError(f"{name} must hold one value per token ({batch}×{tokens}), got shape {tuple(mask.shape)}")
+        raise ValueError(
+            f"{name} must hold one value per token ({batch}×{tokens}), got shape {tuple(mask.shape)}"
+        )
     return mask.reshape(batch, tokens).float()
 
 

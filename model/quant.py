@@ -37,5 +37,7 @@ def swap_to_fp8(module: nn.Module, names: set[str]) -> None:
         parent_name, _, child = name.rpartition(".")
         parent = module.get_submodule(parent_name) if parent_name else module
         old = getattr(parent, child)
-        new = FP8Linear(old.in_features, old.out_features, bias=old.bias is not None, device=old.weight.device)
+        new = FP8Linear(
+            old.in_features, old.out_features, bias=old.bias is not None, device=old.weight.device
+        )
         setattr(parent, child, new)

@@ -106,17 +106,34 @@ class Denoiser:
         a_on = p.negative_prompt or not self.audio_guidance.skips(step)
         dtype = video.latent.dtype
         v = Stream(
-            video.latent, video.positions, sigma, prompt.video.to(dtype), None, self._levels_of(video),
-            video.attention_bias, v_on,
+            video.latent,
+            video.positions,
+            sigma,
+            prompt.video.to(dtype),
+            None,
+            self._levels_of(video),
+            video.attention_bias,
+            v_on,
         )
         a = Stream(
-            audio.latent, audio.positions, sigma, prompt.audio.to(dtype), None, self._levels_of(audio),
-            audio.attention_bias, a_on,
+            audio.latent,
+            audio.positions,
+            sigma,
+            prompt.audio.to(dtype),
+            None,
+            self._levels_of(audio),
+            audio.attention_bias,
+            a_on,
         )
         return v, a
 
     def _run(
-        self, passes: list[GuidancePass], video: LatentState, audio: LatentState, sigma: torch.Tensor, step: int
+        self,
+        passes: list[GuidancePass],
+        video: LatentState,
+        audio: LatentState,
+        sigma: torch.Tensor,
+        step: int,
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
         b = video.latent.shape[0]
         if not self.batch_passes or len(passes) == 1:
@@ -131,18 +148,26 @@ class Denoiser:
         cat = lambda xs: torch.cat(xs, dim=0)  # noqa: E731
         v0, a0 = streams[0]
         v = replace(
-            v0, latent=cat([v.latent for v, _ in streams]), positions=cat([v.positions for v, _ in streams]),
-            sigma=cat([v.sigma for v, _ in streams]), context=cat([v.context for v, _ in streams]),
+            v0,
+            latent=cat([v.latent for v, _ in streams]),
+            positions=cat([v.positions for v, _ in streams]),
+            sigma=cat([v.sigma for v, _ in streams]),
+            context=cat([v.context for v, _ in streams]),
             denoise_mask=MaskLevels.of(cat([video.mask] * len(passes))),
-            self_attention_bias=None if v0.self_attention_bias is None else cat(
-                [v.self_attention_bias for v, _ in streams]),
+            self_attention_bias=None
+            if v0.self_attention_bias is None
+            else cat([v.self_attention_bias for v, _ in streams]),
         )
         a = replace(
-            a0, latent=cat([a.latent for _, a in streams]), positions=cat([a.positions for _, a in streams]),
-            sigma=cat([a.sigma for _, a in streams]), context=cat([a.context for _, a in streams]),
+            a0,
+            latent=cat([a.latent for _, a in streams]),
+            positions=cat([a.positions for _, a in streams]),
+            sigma=cat([a.sigma for _, a in streams]),
+            context=cat([a.context for _, a in streams]),
             denoise_mask=MaskLevels.of(cat([audio.mask] * len(passes))),
-            self_attention_bias=None if a0.self_attention_bias is None else cat(
-                [a.self_attention_bias for _, a in streams]),
+            self_attention_bias=None
+            if a0.self_attention_bias is None
+            else cat([a.self_attention_bias for _, a in streams]),
         )
         perturbations = Perturbations(sum((Perturbations.uniform(b, p.rules).per_sample for p in passes), ()))
         vo, ao = self.model(v, a, perturbations)
@@ -163,8 +188,9 @@ class Denoiser:
             return self._last
         b = video.latent.shape[0]
         sig = torch.full((b,), sigma, device=video.latent.device, dtype=torch.float32)
-        results = dict(zip([p.kind for p in self.passes], self._run(self.passes, video, audio, sig, step),
-                           strict=True))
+        results = dict(
+            zip([p.kind for p in self.passes], self._run(self.passes, video, audio, sig, step), strict=True)
+        )
         v_t = video.mask * sigma
         a_t = audio.mask * sigma
         x0 = {k: (to_x0(video.latent, v, v_t), to_x0(audio.latent, a, a_t)) for k, (v, a) in results.items()}
@@ -173,10 +199,12 @@ class Denoiser:
         def other(kind: PassKind, i: int):
             return x0[kind][i] if kind in x0 else 0.0
 
-        video_x0 = vg.combine(cond[0], other(PassKind.UNCOND, 0), other(PassKind.PERTURBED, 0),
-                              other(PassKind.ISOLATED, 0))
-        audio_x0 = ag.combine(cond[1], other(PassKind.UNCOND, 1), other(PassKind.PERTURBED, 1),
-                              other(PassKind.ISOLATED, 1))
+        video_x0 = vg.combine(
+            cond[0], other(PassKind.UNCOND, 0), other(PassKind.PERTURBED, 0), other(PassKind.ISOLATED, 0)
+        )
+        audio_x0 = ag.combine(
+            cond[1], other(PassKind.UNCOND, 1), other(PassKind.PERTURBED, 1), other(PassKind.ISOLATED, 1)
+        )
         if self._last is not None:
             video_x0 = self._last[0] if vg.skips(step) else video_x0
             audio_x0 = self._last[1] if ag.skips(step) else audio_x0

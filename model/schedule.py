@@ -34,8 +34,8 @@ def ltx2_sigmas(
     nonzero = sigmas != 0
     shifted = math.exp(shift) / (math.exp(shift) + (1 / sigmas - 1))
     sigmas = torch.where(nonzero, shifted, torch.zeros_like(sigmas))
-    if stretch:
-        one_minus = 1.0 - sigmas[nonzero]
+    one_minus = 1.0 - sigmas[nonzero]
+    if stretch and steps > 1:  # a single step goes straight from noise to clean
         factor = one_minus[-1] / (1.0 - terminal)
         sigmas[nonzero] = 1.0 - one_minus / factor
     return sigmas.to(torch.float32)
@@ -54,7 +54,7 @@ def check_sigmas(sigmas: Sequence[float] | torch.Tensor) -> torch.Tensor:
 
 
 def parse_sigmas(text: str) -> torch.Tensor:
-    """"1.0, 0.9, 0.5, 0" → a checked σ tensor."""
+    """ "1.0, 0.9, 0.5, 0" → a checked σ tensor."""
     try:
         values = [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError as exc:

@@ -41,7 +41,8 @@ class PromptEmbedding:
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> PromptEmbedding:
         return PromptEmbedding(
-            self.video.to(device=device, dtype=dtype), self.audio.to(device=device, dtype=dtype),
+            self.video.to(device=device, dtype=dtype),
+            self.audio.to(device=device, dtype=dtype),
             self.mask.to(device),
         )
 
@@ -51,7 +52,8 @@ class PromptEmbedding:
         if len(lengths) != 1:
             raise ValueError(f"prompt embeddings differ in length ({sorted(lengths)}); encode them together")
         return PromptEmbedding(
-            torch.cat([e.video for e in items]), torch.cat([e.audio for e in items]),
+            torch.cat([e.video for e in items]),
+            torch.cat([e.audio for e in items]),
             torch.cat([e.mask for e in items]),
         )
 
@@ -156,8 +158,13 @@ class Connector(nn.Module):
             attn_mask = None
         positions = torch.arange(x.shape[1], dtype=torch.float32, device=x.device)[None, None, :]
         rope = make_rope(
-            positions, max_pos=self.cfg.max_pos, dim=self.cfg.dim, heads=self.cfg.heads, dtype=x.dtype,
-            middle=False, **self.rope_args,
+            positions,
+            max_pos=self.cfg.max_pos,
+            dim=self.cfg.dim,
+            heads=self.cfg.heads,
+            dtype=x.dtype,
+            middle=False,
+            **self.rope_args,
         )
         for block in self.transformer_1d_blocks:
             x = block(x, attn_mask, rope)

@@ -187,13 +187,23 @@ class AVBlock(nn.Module):
         run_a = a.enabled and a.x.numel() > 0
         if run_v:
             v.x = self._self_and_text(
-                v, self.scale_shift_table, self.prompt_scale_shift_table, self.attn1, self.attn2,
-                Skip.VIDEO_SELF, perturbations,
+                v,
+                self.scale_shift_table,
+                self.prompt_scale_shift_table,
+                self.attn1,
+                self.attn2,
+                Skip.VIDEO_SELF,
+                perturbations,
             )
         if run_a:
             a.x = self._self_and_text(
-                a, self.audio_scale_shift_table, self.audio_prompt_scale_shift_table, self.audio_attn1,
-                self.audio_attn2, Skip.AUDIO_SELF, perturbations,
+                a,
+                self.audio_scale_shift_table,
+                self.audio_prompt_scale_shift_table,
+                self.audio_attn1,
+                self.audio_attn2,
+                Skip.AUDIO_SELF,
+                perturbations,
             )
         run_a2v = run_v and a.x.numel() > 0
         run_v2a = run_a and v.x.numel() > 0
@@ -258,8 +268,15 @@ class AVTransformer(nn.Module):
     def _rope(self, positions: torch.Tensor, max_pos, dim: int, heads: int, dtype) -> Rope:
         c = self.cfg
         return make_rope(
-            positions, max_pos=tuple(max_pos), dim=dim, heads=heads, theta=c.rope_theta, layout=c.rope_type,
-            float64=c.rope_float64, dtype=dtype, middle=c.middle_positions,
+            positions,
+            max_pos=tuple(max_pos),
+            dim=dim,
+            heads=heads,
+            theta=c.rope_theta,
+            layout=c.rope_type,
+            float64=c.rope_float64,
+            dtype=dtype,
+            middle=c.middle_positions,
         )
 
     def _cross_levels(self, own: Stream, other: Stream) -> TokenLevels:

@@ -25,7 +25,6 @@ from ltx_core.text_encoders.gemma.embeddings_connector import (  # noqa: E402
 )
 from ltx_core.text_encoders.gemma.embeddings_processor import EmbeddingsProcessor  # noqa: E402
 from ltx_core.text_encoders.gemma.feature_extractor import FeatureExtractorV1, FeatureExtractorV2  # noqa: E402
-
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
 
 TEXT_HIDDEN, TEXT_LAYERS = 12, 3
@@ -148,9 +147,13 @@ def checkpoint_tensors(transformer: LTXModel | None, processor: EmbeddingsProces
             if k.startswith("feature_extractor."):
                 out["text_embedding_projection." + k.removeprefix("feature_extractor.")] = v
             elif k.startswith("video_connector."):
-                out["model.diffusion_model.video_embeddings_connector." + k.removeprefix("video_connector.")] = v
+                out[
+                    "model.diffusion_model.video_embeddings_connector." + k.removeprefix("video_connector.")
+                ] = v
             elif k.startswith("audio_connector."):
-                out["model.diffusion_model.audio_embeddings_connector." + k.removeprefix("audio_connector.")] = v
+                out[
+                    "model.diffusion_model.audio_embeddings_connector." + k.removeprefix("audio_connector.")
+                ] = v
     return {k: v.contiguous() for k, v in out.items()}
 
 
