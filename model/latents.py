@@ -107,3 +107,30 @@ def audio_positions(
 def audio_frames_for_seconds(seconds: float | Fraction) -> int:
     """Audio latent frames covering ``seconds``, as the reference rounds them."""
     return round(float(seconds) * float(AUDIO_LATENTS_PER_SECOND))
+
+
+def _nearest_multiples(value: int, step: int) -> tuple[int, int]:
+    lo = max(step, value // step * step)
+    return lo, lo + step if lo < value else lo
+
+
+def check_pixel_size(width: int, height: int) -> None:
+    """Width and height must be positive multiples of 32 (the VAE's spatial stride)."""
+    for name, value in (("width", width), ("height", height)):
+        if value < VIDEO_SPACE_SCALE or value % VIDEO_SPACE_SCALE:
+            lo, hi = _nearest_multiples(value, VIDEO_SPACE_SCALE)
+            options = f"{lo}" if lo == hi else f"{lo} or {hi}"
+            raise ValueError(
+                f"{name} {value} must be a multiple of {VIDEO_SPACE_SCALE}; nearest valid: {options}"
+            )
+
+
+def snap_pixel_size(width: int, height: int) -> tuple[int, int]:
+    """The nearest valid (width, height), rounding to multiples of 32 (at least 32)."""
+    snap = lambda v: max(VIDEO_SPACE_SCALE, round(v / VIDEO_SPACE_SCALE) * VIDEO_SPACE_SCALE)  # noqa: E731
+    return snap(width), snap(height)
+
+
+def snap_frames(frames: int) -> int:
+    """The nearest valid frame count 8k+1 (at least 1)."""
+    return max(1, round((frames - 1) / VIDEO_TIME_SCALE) * VIDEO_TIME_SCALE + 1)

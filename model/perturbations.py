@@ -8,7 +8,7 @@ a skipped cross-attention adds nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 import torch
@@ -39,6 +39,7 @@ class Perturbations:
     """One tuple of rules per batch element."""
 
     per_sample: tuple[tuple[SkipRule, ...], ...]
+    _keep_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     def none(batch: int) -> Perturbations:
@@ -61,5 +62,8 @@ class Perturbations:
             return None, False
         if all(hits):
             return None, True
-        keep = torch.tensor([0.0 if h else 1.0 for h in hits], device=like.device, dtype=like.dtype)
-        return keep.view(-1, 1, 1), False
+        key = (kind, block, like.device, like.dtype)
+        if key not in self._keep_cache:
+            keep = torch.tensor([0.0 if h else 1.0 for h in hits], dtype=like.dtype).to(like.device)
+            self._keep_cache[key] = keep.view(-1, 1, 1)
+        return self._keep_cache[key], False

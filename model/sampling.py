@@ -66,6 +66,11 @@ class StepPreview:
     audio_x0: torch.Tensor
 
 
+def _repeat_levels(levels: MaskLevels, times: int) -> MaskLevels:
+    """The same mask for ``times`` stacked copies of the batch (no host sync)."""
+    return MaskLevels(levels.levels, None if levels.index is None else levels.index.repeat(times, 1))
+
+
 class Denoiser:
     """Guided x0 prediction for both streams at one σ, reusing work the plan allows."""
 
@@ -89,6 +94,14 @@ class Denoiser:
         self.batch_passes = batch_passes
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         self._levels: dict[int, MaskLevels] = {}
+        self._skips: dict[tuple, Perturbations] = {}
+
+    def _perturbations(self, batch: int, passes: tuple[GuidancePass, ...]) -> Perturbations:
+        """Built once per (batch, passes) so their per-block keep factors are cached too."""
+        key = (batch, passes)
+        if key not in self._skips:
+            self._skips[key] = Perturbations(sum((((p.rules),) * batch for p in passes), ()))
+        return self._skips[key]
 
     def _levels_of(self, state: LatentState) -> MaskLevels:
         key = id(state.mask)
@@ -140,7 +153,7 @@ class Denoiser:
             out = []
             for p in passes:
                 v, a = self._streams(video, audio, sigma, p, step)
-                out.append(self.model(v, a, Perturbations.uniform(b, p.rules)))
+                out.append(self.model(v, a, self._perturbations(b, (p,))))
             return out
         streams = [self._streams(video, audio, sigma, p, step) for p in passes]
         if len({(v.enabled, a.enabled) for v, a in streams}) > 1:
@@ -153,7 +166,7 @@ class Denoiser:
             positions=cat([v.positions for v, _ in streams]),
             sigma=cat([v.sigma for v, _ in streams]),
             context=cat([v.context for v, _ in streams]),
-            denoise_mask=MaskLevels.of(cat([video.mask] * len(passes))),
+            denoise_mask=_repeat_levels(self._levels_of(video), len(passes)),
             self_attention_bias=None
             if v0.self_attention_bias is None
             else cat([v.self_attention_bias for v, _ in streams]),
@@ -164,13 +177,12 @@ class Denoiser:
             positions=cat([a.positions for _, a in streams]),
             sigma=cat([a.sigma for _, a in streams]),
             context=cat([a.context for _, a in streams]),
-            denoise_mask=MaskLevels.of(cat([audio.mask] * len(passes))),
+            denoise_mask=_repeat_levels(self._levels_of(audio), len(passes)),
             self_attention_bias=None
             if a0.self_attention_bias is None
             else cat([a.self_attention_bias for _, a in streams]),
         )
-        perturbations = Perturbations(sum((Perturbations.uniform(b, p.rules).per_sample for p in passes), ()))
-        vo, ao = self.model(v, a, perturbations)
+        vo, ao = self.model(v, a, self._perturbations(b, tuple(passes)))
         return list(zip(vo.split(b), ao.split(b), strict=True))
 
     def _run_unbatched(self, passes, video, audio, sigma, step):

@@ -25,6 +25,7 @@ from ltx_core.text_encoders.gemma.embeddings_connector import (  # noqa: E402
 )
 from ltx_core.text_encoders.gemma.embeddings_processor import EmbeddingsProcessor  # noqa: E402
 from ltx_core.text_encoders.gemma.feature_extractor import FeatureExtractorV1, FeatureExtractorV2  # noqa: E402
+
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
 
 TEXT_HIDDEN, TEXT_LAYERS = 12, 3

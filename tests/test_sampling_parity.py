@@ -6,13 +6,7 @@ import contextlib
 
 import pytest
 import torch
-from ltx_oracle import (
-    FirstReleaseCrossTimesteps,
-    checkpoint_tensors,
-    reference_transformer,
-    tiny_config,
-    write_checkpoint,
-)
+
 from talkies.model import load_transformer
 from talkies.model.conditioning import condition_video_frames
 from talkies.model.guidance import Guidance
@@ -20,6 +14,14 @@ from talkies.model.latents import audio_positions, audio_tokens, video_positions
 from talkies.model.sampling import Denoiser, LatentState, add_noise, denoise
 from talkies.model.schedule import DISTILLED_SIGMAS, check_sigmas, ltx2_sigmas, parse_sigmas
 from talkies.model.text import PromptEmbedding
+
+from ltx_oracle import (
+    FirstReleaseCrossTimesteps,
+    checkpoint_tensors,
+    reference_transformer,
+    tiny_config,
+    write_checkpoint,
+)
 
 pytest.importorskip("ltx_pipelines")
 from ltx_core.components.diffusion_steps import EulerDiffusionStep  # noqa: E402

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+
+from talkies.model import load_text_conditioner
+from talkies.model.text import EncodedText
+
 from ltx_oracle import (
     TEXT_HIDDEN,
     TEXT_LAYERS,
@@ -12,8 +16,6 @@ from ltx_oracle import (
     tiny_config,
     write_checkpoint,
 )
-from talkies.model import load_text_conditioner
-from talkies.model.text import EncodedText
 
 TOL = 1e-5
 

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+
+from talkies.model import load_transformer, predict_velocity
+from talkies.model.perturbations import Perturbations, Skip, skip
+from talkies.model.transformer import Stream
+
 from ltx_oracle import (
     FirstReleaseCrossTimesteps,
     checkpoint_tensors,
@@ -11,9 +16,6 @@ from ltx_oracle import (
     tiny_config,
     write_checkpoint,
 )
-from talkies.model import load_transformer, predict_velocity
-from talkies.model.perturbations import Perturbations, Skip, skip
-from talkies.model.transformer import Stream
 
 ltx_core = pytest.importorskip("ltx_core")
 from ltx_core.components.patchifiers import AudioPatchifier, VideoLatentPatchifier  # noqa: E402
