@@ -1,0 +1,101 @@
+"""A clip in latent space: both streams, their denoise masks, guiding keyframes, and the frame rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import torch
+
+from .latents import (
+    AUDIO_CHANNELS,
+    AUDIO_MEL_BINS,
+    VIDEO_CHANNELS,
+    VIDEO_SPACE_SCALE,
+    audio_frames_for_seconds,
+    check_pixel_size,
+    latent_frames_for,
+    pixel_frames_for,
+)
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """A guiding latent (B, C, f, H, W) placed at a pixel frame, with its strength."""
+
+    latent: torch.Tensor
+    pixel_frame: int
+    strength: float
+
+
+@dataclass(frozen=True)
+class AVLatent:
+    """video (B, 128, F, H, W) and audio (B, 8, T, 16), normalised as the transformer expects.
+
+    Masks follow ComfyUI's ``noise_mask``: 1 = generate, 0 = keep, in between = partly keep;
+    video (B, 1, F, H, W), audio (B, 1, T, 1); None means generate everything.
+    """
+
+    video: torch.Tensor
+    audio: torch.Tensor
+    fps: Fraction
+    video_mask: torch.Tensor | None = None
+    audio_mask: torch.Tensor | None = None
+    keyframes: tuple[Keyframe, ...] = field(default_factory=tuple)
+
+    @property
+    def batch(self) -> int:
+        return self.video.shape[0]
+
+    @property
+    def pixel_frames(self) -> int:
+        return pixel_frames_for(self.video.shape[2])
+
+    @property
+    def pixel_size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        return self.video.shape[4] * VIDEO_SPACE_SCALE, self.video.shape[3] * VIDEO_SPACE_SCALE
+
+    @property
+    def seconds(self) -> Fraction:
+        return self.pixel_frames / self.fps
+
+    def video_token_mask(self) -> torch.Tensor:
+        b, _, f, h, w = self.video.shape
+        if self.video_mask is None:
+            return torch.ones(b, f * h * w, device=self.video.device)
+        return self.video_mask.expand(b, 1, f, h, w).reshape(b, -1).float()
+
+    def audio_token_mask(self) -> torch.Tensor:
+        b, _, t, _ = self.audio.shape
+        if self.audio_mask is None:
+            return torch.ones(b, t, device=self.audio.device)
+        return self.audio_mask.expand(b, 1, t, 1).reshape(b, -1).float()
+
+    def with_video_mask(self, mask: torch.Tensor | None) -> AVLatent:
+        return replace(self, video_mask=mask)
+
+
+def empty_av_latent(
+    width: int,
+    height: int,
+    frames: int,
+    fps: Fraction,
+    batch: int = 1,
+    *,
+    video_channels: int = VIDEO_CHANNELS,
+    audio_channels: int = AUDIO_CHANNELS,
+    audio_bins: int = AUDIO_MEL_BINS,
+    device: torch.device | str = "cpu",
+) -> AVLatent:
+    """Zeros for a clip of ``frames`` pixel frames (8k+1) at ``fps``, audio covering the same time."""
+    check_pixel_size(width, height)
+    f = latent_frames_for(frames)
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, got {batch}")
+    t = audio_frames_for_seconds(Fraction(frames) / fps)
+    video = torch.zeros(
+        batch, video_channels, f, height // VIDEO_SPACE_SCALE, width // VIDEO_SPACE_SCALE, device=device
+    )
+    audio = torch.zeros(batch, audio_channels, t, audio_bins, device=device)
+    return AVLatent(video, audio, Fraction(fps))
