@@ -1,0 +1,102 @@
+"""One checkpoint's parts, loaded on first use and shared by everything that generates with it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .checkpoint import Checkpoint
+from .config import TransformerConfig
+from .parts import load_text_conditioner, load_transformer, resolve_dtype
+from .text import PromptEmbedding, TextConditioner
+from .text_encoder import HFTextEncoder, check_prompt
+from .text_encoder_source import open_text_encoder
+from .transformer import AVTransformer
+
+log = logging.getLogger(__name__)
+
+
+class TalkiesModel:
+    """A Talkies or LTX-2 checkpoint: transformer, text side, codecs, each loaded lazily.
+
+    ``dtype``: auto, bf16, fp16, fp32 or fp8 (fp8 holds the transformer blocks' weights in
+    e4m3 and computes in bf16). ``text_encoder``: a folder overriding the checkpoint's own.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        text_encoder: str | Path | None = None,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype | str = "auto",
+    ) -> None:
+        self.path = Path(path)
+        self.checkpoint = Checkpoint(self.path)
+        self.config: dict[str, Any] = self.checkpoint.config
+        self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
+        self.device = torch.device(device)
+        self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
+        self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
+        self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
+        self._parts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TalkiesModel({self.path.name}, LTX-{self.generation}, {self.device}, {self.compute_dtype})"
+
+    @property
+    def generation(self) -> str:
+        return self.transformer_config.generation
+
+    def _part(self, name: str, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            if name not in self._parts:
+                log.info("loading %s from %s", name, self.path.name)
+                self._parts[name] = load()
+            return self._parts[name]
+
+    def release(self, *names: str) -> None:
+        """Drop loaded parts (all when no name is given) so their memory can be reclaimed."""
+        with self._lock:
+            for name in names or list(self._parts):
+                self._parts.pop(name, None)
+
+    @property
+    def loaded_parts(self) -> list[str]:
+        return sorted(self._parts)
+
+    @property
+    def transformer(self) -> AVTransformer:
+        return self._part(
+            "transformer", lambda: load_transformer(self.checkpoint, self.device, self.weight_dtype)
+        )
+
+    @property
+    def conditioner(self) -> TextConditioner:
+        return self._part(
+            "conditioner", lambda: load_text_conditioner(self.checkpoint, self.device, self.compute_dtype)
+        )
+
+    @property
+    def text_encoder(self) -> HFTextEncoder:
+        return self._part(
+            "text_encoder",
+            lambda: open_text_encoder(
+                self.config.get("text_encoder", {}), self.text_encoder_folder, device=self.device,
+                dtype=self.compute_dtype,
+            ),
+        )
+
+    def encode_prompts(self, prompts: Sequence[str], *, required: bool = True) -> PromptEmbedding:
+        """Prompts → the context both streams attend to (one row per prompt)."""
+        texts = [check_prompt(p, required=required) for p in prompts]
+        with torch.inference_mode():
+            encoded = self.text_encoder.encode(texts)
+            encoded.hidden = encoded.hidden.to(self.compute_dtype)
+            return self.conditioner(encoded)
