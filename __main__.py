@@ -1,0 +1,44 @@
+"""``python -m talkies``: generate a clip, run a workflow, evaluate clips, benchmark, train.
+
+Each subcommand lives in its own module, imported only when used, and exposes
+``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+COMMANDS = {
+    "generate": (".cli.generate", "make a clip with sound from a prompt (and optionally an image)"),
+    "extend": (".cli.extend", "continue a clip with picture and sound"),
+    "run": (".cli.run_workflow", "run an API-format workflow in-process or on a ComfyUI server"),
+    "eval": (".model.toyworld.eval_cli", "measure sync, adherence and delivery of clips"),
+    "bench": (".cli.bench", "time a generation with the built-in model"),
+    "train": (".training.cli", "reproduce the built-in model from nothing"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m talkies", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    wanted = (argv if argv is not None else sys.argv[1:])
+    chosen = next((a for a in wanted if a in COMMANDS), None)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            importlib.import_module(module, __package__).add_arguments(p)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(importlib.import_module(COMMANDS[args.command][0], __package__).run(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
