@@ -20,11 +20,10 @@ def waveform_envelope(
             f"need sample_rate > 0 and 0 < points_per_second <= sample_rate, "
             f"got {sample_rate} and {points_per_second}"
         )
-    samples = waveform.detach().float().reshape(-1, waveform.shape[-1]) if waveform.dim() else waveform
-    if waveform.dim() == 0 or samples.shape[-1] == 0:
-        empty = torch.zeros(0)
-        return empty, empty.clone()
-    count = samples.shape[-1]
+    if waveform.dim() == 0 or waveform.shape[-1] == 0 or waveform.numel() == 0:
+        return torch.zeros(0), torch.zeros(0)
+    count = waveform.shape[-1]
+    samples = waveform.detach().float().reshape(-1, count)
     times = torch.arange(count, dtype=torch.float64)
     bucket = torch.floor(times * points_per_second / sample_rate).long()
     buckets = int(bucket[-1]) + 1
