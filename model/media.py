@@ -73,7 +73,7 @@ def as_fps(fps: int | float | Fraction) -> Fraction:
         if not math.isfinite(value):
             raise ValueError(f"fps must be finite, got {fps!r}")
         ntsc = round(value * 1.001)
-        if ntsc > 0 and abs(value - ntsc / 1.001) < 1e-3 and abs(value - ntsc) > 1e-3:
+        if ntsc > 0 and abs(value - ntsc / 1.001) < 5e-3 and abs(value - ntsc) > 5e-3:
             rate = Fraction(ntsc * 1000, 1001)
         else:
             rate = Fraction(value).limit_denominator(1001)
@@ -94,6 +94,8 @@ def _check_frames(frames: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"frames are empty (shape {tuple(frames.shape)}); nothing to save")
     if frames.dtype != torch.uint8 and not frames.is_floating_point():
         raise ValueError(f"frames must be float 0..1 or uint8, got {frames.dtype}")
+    if frames.is_floating_point() and not bool(torch.isfinite(frames).all()):
+        raise ValueError("frames contain NaN or infinite values; check the decode that made them")
     return frames
 
 
@@ -159,6 +161,40 @@ def _destination(target: str | os.PathLike, prefix: str) -> tuple[Path, Path | N
     return folder, None, stem
 
 
+def _add_video_stream(
+    container: av.container.OutputContainer, width: int, height: int, fps: Fraction, crf: int, ten_bit: bool
+) -> av.VideoStream:
+    video = container.add_stream("libx264", rate=fps)
+    video.width, video.height = width, height
+    video.pix_fmt = "yuv420p10le" if ten_bit else "yuv420p"
+    video.options = {"crf": str(crf), "profile": "high10" if ten_bit else "high"}
+    context = video.codec_context
+    context.time_base = 1 / fps
+    context.colorspace = context.color_primaries = context.color_trc = _BT709
+    context.color_range = _LIMITED_RANGE
+    return video
+
+
+def _add_audio_stream(container: av.container.OutputContainer, rate: int, channels: int) -> av.AudioStream:
+    sound = container.add_stream("aac", rate=rate, layout=aac.LAYOUTS[channels])
+    sound.codec_context.time_base = Fraction(1, rate)
+    sound.codec_context.bit_rate = aac.bit_rate(channels)
+    return sound
+
+
+def _picture(frame: torch.Tensor, pix_fmt: str, pad_h: int, pad_w: int, index: int) -> av.VideoFrame:
+    """One frame converted to BT.709 limited-range YUV, stamped with its frame number."""
+    picture = _frame_pixels(frame, pix_fmt != "yuv420p", pad_h, pad_w).reformat(
+        format=pix_fmt,
+        src_colorspace=Colorspace.ITU709,
+        dst_colorspace=Colorspace.ITU709,
+        dst_color_range=ColorRange.MPEG,
+        interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
+    )
+    picture.pts = index
+    return picture
+
+
 def _encode(
     path: Path,
     frames: torch.Tensor,
@@ -174,7 +210,6 @@ def _encode(
     if pad_h or pad_w:
         log.info("frames are %dx%d; repeating the last column/row to make %dx%d for yuv420p",
                  width, height, width + pad_w, height + pad_h)
-    pix_fmt = "yuv420p10le" if ten_bit else "yuv420p"
     options = {
         "movflags": "+faststart+use_metadata_tags",
         "movie_timescale": str(_movie_timescale(fps, audio_rate if waveform is not None else None)),
@@ -183,36 +218,18 @@ def _encode(
     try:
         for key, value in (metadata or {}).items():
             container.metadata[str(key)] = value if isinstance(value, str) else json.dumps(value)
-        video = container.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = width + pad_w, height + pad_h, pix_fmt
-        video.options = {"crf": str(crf), "profile": "high10" if ten_bit else "high"}
-        context = video.codec_context
-        context.time_base = 1 / fps
-        context.colorspace = context.color_primaries = context.color_trc = _BT709
-        context.color_range = _LIMITED_RANGE
-        sound = None
-        if waveform is not None:
-            sound = container.add_stream("aac", rate=audio_rate, layout=aac.LAYOUTS[waveform.shape[0]])
-            sound.codec_context.time_base = Fraction(1, audio_rate)
-            sound.codec_context.bit_rate = aac.bit_rate(waveform.shape[0])
-            samples = waveform.numpy()
+        video = _add_video_stream(container, width + pad_w, height + pad_h, fps, crf, ten_bit)
+        sound = None if waveform is None else _add_audio_stream(container, audio_rate, waveform.shape[0])
+        samples = None if waveform is None else waveform.numpy()
         sent = 0
         for index in range(count):
-            picture = _frame_pixels(frames[index], ten_bit, pad_h, pad_w).reformat(
-                format=pix_fmt,
-                src_colorspace=Colorspace.ITU709,
-                dst_colorspace=Colorspace.ITU709,
-                dst_color_range=ColorRange.MPEG,
-                interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
-            )
-            picture.pts = index
-            container.mux(video.encode(picture))
+            container.mux(video.encode(_picture(frames[index], video.pix_fmt, pad_h, pad_w, index)))
             if sound is not None:
                 # Feed the audio that plays during this frame, so the file interleaves in time.
                 until = samples_for_frames(index + 1, fps, audio_rate)
                 for block in aac.audio_blocks(samples, audio_rate, sent, until):
                     container.mux(sound.encode(block))
-                sent = max(sent, until)
+                sent = until
         container.mux(video.encode(None))
         if sound is not None:
             container.mux(sound.encode(None))
@@ -254,12 +271,12 @@ def write_clip(
     frames = _check_frames(frames)
     rate = as_fps(fps)
     _check_options(crf, audio_rate, channels, loudness)
-    waveform = None
-    if audio is not None:
-        waveform = _prepare_audio(audio, frames.shape[0], rate, audio_rate, channels, loudness)
     folder, exact, stem = _destination(target, prefix)
     if exact is not None and exact.exists():
         raise FileExistsError(f"{exact} already exists; it is kept. Choose another name or a folder")
+    waveform = None
+    if audio is not None:
+        waveform = _prepare_audio(audio, frames.shape[0], rate, audio_rate, channels, loudness)
     writable_folder(folder)
     with temporary_file(folder, f".{EXTENSION}") as partial:
         _encode(partial, frames, rate, waveform, audio_rate, crf, ten_bit, metadata)

@@ -157,7 +157,13 @@ def read_clip(path: str | os.PathLike) -> Clip:
 
 
 def delivery_report(path: str | os.PathLike) -> dict:
-    """Delivery figures of a clip: loudness, true peak, stream lengths and start offsets (seconds)."""
+    """Delivery figures of a clip, from its headers and its decoded sound.
+
+    Keys: video_duration, video_start, video_frames, audio_duration, audio_start,
+    audio_samples (times in seconds), duration_difference (|video - audio| seconds),
+    integrated_lufs (-inf for silence, nan under 0.4 s) and true_peak_dbtp (4x oversampled).
+    Values a clip has no stream for are None.
+    """
     info = probe_clip(path)
     video, sound = info.first("video"), info.first("audio")
     report: dict = {

@@ -84,6 +84,7 @@ def test_ntsc_rate_is_kept_exactly(tmp_path):
 @pytest.mark.parametrize(("value", "expected"), [
     (24000 / 1001, Fraction(24000, 1001)),
     (23.976, Fraction(24000, 1001)),
+    (23.98, Fraction(24000, 1001)),
     (29.97, Fraction(30000, 1001)),
     (25.0, Fraction(25)),
     (24, Fraction(24)),
@@ -142,3 +143,12 @@ def test_comfyui_metadata_round_trips(tmp_path):
     assert tags["note"] == "plain text"
     assert read_clip(path).metadata["workflow"] == tags["workflow"]
 
+
+
+def test_missing_or_broken_files_are_reported_clearly(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no clip at"):
+        probe_clip(tmp_path / "absent.mp4")
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + bytes(64))
+    with pytest.raises(ValueError, match="not a readable media file"):
+        read_clip(broken)

@@ -133,6 +133,7 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
     ({"frames": torch.rand(3, 16, 16, 4)}, "drop the alpha"),
     ({"frames": torch.rand(0, 16, 16, 3)}, "empty"),
     ({"frames": torch.zeros(3, 16, 16, 3, dtype=torch.int64)}, "float 0..1 or uint8"),
+    ({"frames": torch.full((3, 16, 16, 3), float("nan"))}, "NaN"),
     ({"crf": 0}, "crf"),
     ({"audio_rate": 47000}, "not an AAC rate"),
     ({"channels": 4}, "channels must be"),
