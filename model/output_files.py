@@ -1,0 +1,114 @@
+"""Output file names and atomic, never-overwriting publication of finished files.
+
+A file is written under a hidden temporary name in its destination folder and only then
+given its real name. The real name is taken with a hard link, which fails instead of
+replacing an existing file, so a save never overwrites anything even when two saves race
+for the same number. On file systems without hard links the name is reserved with an
+exclusive create and the finished file renamed over that reservation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+_MAX_NAME_ATTEMPTS = 1000
+
+
+def numbered_name(prefix: str, counter: int, extension: str) -> str:
+    return f"{prefix}_{counter:05d}_.{extension}"
+
+
+def split_prefix(folder: Path, prefix: str) -> tuple[Path, str]:
+    """(folder, file prefix) for a ComfyUI-style prefix such as ``"video/talkies"``."""
+    parts = Path(prefix).parts
+    if not prefix or Path(prefix).is_absolute() or ".." in parts or not parts:
+        raise ValueError(
+            f"filename prefix {prefix!r} must be a relative name such as 'talkies' or 'video/talkies', "
+            "without '..'"
+        )
+    return folder.joinpath(*parts[:-1]), parts[-1]
+
+
+def next_counter(folder: Path, prefix: str, extension: str) -> int:
+    """One more than the highest number already used as ``prefix_NNNNN_.ext`` in ``folder``."""
+    pattern = re.compile(rf"{re.escape(prefix)}_(\d+)_?\.{re.escape(extension)}$", re.IGNORECASE)
+    used = [int(m.group(1)) for name in os.listdir(folder) if (m := pattern.match(name))]
+    return max(used, default=0) + 1
+
+
+def writable_folder(folder: Path) -> Path:
+    """``folder``, created if missing; a clear error if it cannot hold new files."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"output folder {folder} is an existing file; give a folder path")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PermissionError(
+            f"cannot create output folder {folder} ({exc.strerror}); choose a folder you can write to"
+        ) from exc
+    return folder
+
+
+@contextlib.contextmanager
+def temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A new hidden file in ``folder``, removed on leaving unless it was published (renamed)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".talkies-", suffix=suffix + ".part", dir=folder)
+    except OSError as exc:
+        raise PermissionError(
+            f"output folder {folder} is not writable ({exc.strerror}); "
+            "choose another folder or fix its permissions"
+        ) from exc
+    os.close(fd)
+    path = Path(name)
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _take_name(finished: Path, final: Path) -> None:
+    """Give ``finished`` the name ``final``; FileExistsError if that name is taken."""
+    try:
+        os.link(finished, final)
+    except FileExistsError:
+        raise
+    except OSError:
+        fd = os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        os.close(fd)
+        try:
+            os.replace(finished, final)
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+        return
+    finished.unlink()
+
+
+def publish(finished: Path, final: Path) -> Path:
+    """Move ``finished`` to ``final``, which must not exist."""
+    try:
+        _take_name(finished, final)
+    except FileExistsError:
+        raise FileExistsError(f"{final} already exists; it is kept. Choose another name") from None
+    return final
+
+
+def publish_numbered(finished: Path, name_for: Callable[[int], str], first: int) -> Path:
+    """Move ``finished`` to the first free ``name_for(n)``, n counting up from ``first``."""
+    for counter in range(first, first + _MAX_NAME_ATTEMPTS):
+        final = finished.parent / name_for(counter)
+        try:
+            _take_name(finished, final)
+        except FileExistsError:
+            continue
+        return final
+    raise FileExistsError(
+        f"no free file name in {finished.parent} after {_MAX_NAME_ATTEMPTS} tries; use another prefix"
+    )
