@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == chosen:
             importlib.import_module(module, __package__).add_arguments(p)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(message)s")
     try:
         return int(importlib.import_module(COMMANDS[args.command][0], __package__).run(args) or 0)
     except (ValueError, FileNotFoundError) as exc:

@@ -9,6 +9,7 @@ import pytest
 import torch
 import torchaudio.functional as AF
 from media_samples import audio, moving_frames, tone
+
 from talkies.model.audio_conform import remix_matrix, samples_for_frames
 from talkies.model.envelope import waveform_envelope
 from talkies.model.loudness import integrated_loudness, limit_true_peak, normalize_loudness, true_peak_dbtp

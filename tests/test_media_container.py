@@ -10,6 +10,7 @@ import av
 import pytest
 import torch
 from media_samples import audio, moving_frames, tone, top_level_boxes
+
 from talkies.model.media import as_fps, probe_clip, read_clip, write_clip
 
 AAC_FRAME = 1024

@@ -6,10 +6,11 @@ import os
 import sys
 
 import pytest
-import talkies.model.media as media
-import talkies.model.output_files as output_files
 import torch
 from media_samples import audio, moving_frames, tone
+
+import talkies.model.media as media
+import talkies.model.output_files as output_files
 from talkies.model.media import probe_clip, write_clip
 
 
