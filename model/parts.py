@@ -174,5 +174,5 @@ def load_upsampler(
         device=device,
         dtype=compute,
         owned_prefixes=("",),
-        ignore=lambda k: k.endswith("blur_down.kernel"),  # a fixed filter we rebuild, saved by some writers
+        ignore=lambda k: k.endswith("blur_down.kernel"),  # a fixed filter, computed rather than loaded
     )

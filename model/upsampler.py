@@ -114,16 +114,15 @@ class BlurDownsample(nn.Module):
     def __init__(self, stride: int, size: int = 5) -> None:
         super().__init__()
         self.stride = stride
-        taps = torch.tensor([math.comb(size - 1, k) for k in range(size)], dtype=torch.float32)
-        kernel = taps[:, None] * taps[None, :]
-        self.register_buffer("kernel", (kernel / kernel.sum())[None, None], persistent=False)
+        self.size = size
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1:
             return x
-        c = x.shape[1]
-        weight = self.kernel.to(x).expand(c, 1, -1, -1)
-        return F.conv2d(x, weight, stride=self.stride, padding=self.kernel.shape[-1] // 2, groups=c)
+        taps = [math.comb(self.size - 1, k) for k in range(self.size)]
+        kernel = torch.tensor([[a * b for b in taps] for a in taps], dtype=x.dtype, device=x.device)
+        weight = (kernel / kernel.sum()).expand(x.shape[1], 1, -1, -1)
+        return F.conv2d(x, weight, stride=self.stride, padding=self.size // 2, groups=x.shape[1])
 
 
 class RationalResampler(nn.Module):

@@ -221,8 +221,8 @@ class VideoDecoder(nn.Module):
         if not self.cfg.timestep_conditioning:
             return latent, None
         scale = self.cfg.decode_noise_scale if noise_scale is None else float(noise_scale)
-        if scale:
-            latent = gaussian(tuple(latent.shape), generator, latent) * scale + (1.0 - scale) * latent
+        # Drawn even at scale 0, so a seed drives the blocks' injected noise the same way whatever the scale.
+        latent = gaussian(tuple(latent.shape), generator, latent) * scale + (1.0 - scale) * latent
         t = self.cfg.decode_timestep if timestep is None else timestep
         t = torch.as_tensor(t, device=latent.device, dtype=latent.dtype)
         return latent, t.expand(latent.shape[0]) if t.ndim == 0 else t.reshape(latent.shape[0])

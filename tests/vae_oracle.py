@@ -24,7 +24,6 @@ from ltx_core.model.video_vae import (  # noqa: E402
     VideoEncoderConfigurator,
 )
 from ltx_oracle import randomize  # noqa: E402
-
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
 
 
