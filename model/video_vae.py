@@ -199,7 +199,7 @@ class VideoDecoder(nn.Module):
             embedding = self.last_time_embedder(scaled.flatten(), x.dtype)
             ada = self.last_scale_shift_table.to(x)[None] + embedding.unflatten(1, (2, -1))
             shift, scale = ada[..., None, None, None].unbind(1)
-            x = x * (1 + scale) + shift
+            x = torch.addcmul(shift, x, 1 + scale)
         return unpatchify(self.conv_out(F.silu(x), causal), self.cfg.patch_size)
 
     def _prepare(

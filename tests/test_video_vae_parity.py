@@ -8,8 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+import torch.nn.functional as F
 from talkies.model import Checkpoint, load_video_decoder, load_video_encoder
 from talkies.model.safetensors_file import write_safetensors
+from talkies.model.video_vae import VideoDecoder, VideoEncoder
+from talkies.model.video_vae_blocks import pad_video
 from vae_oracle import CLIP_SIZES, TINY_VAES, reference_vae, vae_tensors, write_vae_checkpoint
 
 TOL = 1e-4  # fp32, max abs difference on outputs
@@ -212,3 +215,39 @@ def test_unknown_block_is_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="'attn_res_x' is not supported"):
         load_video_decoder(path)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_one_pass_padding_equals_torch_pad(mode):
+    x = torch.randn(2, 3, 4, 5, 6)
+    for front, back in ((2, 0), (1, 1), (0, 0)):
+        for p in (1, 2):
+            frames = torch.cat([x[:, :, :1]] * front + [x] + [x[:, :, -1:]] * back, dim=2)
+            assert torch.equal(
+                pad_video(x, front, back, p, mode), F.pad(frames, (p, p, p, p, 0, 0), mode=mode)
+            )
+
+
+def test_encoder_and_decoder_train(build):
+    """The built-in model trains a VAE of this architecture: gradients reach every parameter, and the
+    differentiable path computes what the inference path computes."""
+    vae = build("ltx2.3")
+    encoder = VideoEncoder(vae.encoder.cfg)
+    decoder = VideoDecoder(vae.decoder.cfg)
+    encoder.load_state_dict(vae.encoder.state_dict())
+    decoder.load_state_dict(vae.decoder.state_dict())
+    pixels = _pixels("ltx2.3", batch=1)
+    mean, logvar = encoder(pixels)
+    latent = encoder.per_channel_statistics.normalize(mean + torch.randn_like(mean) * (0.5 * logvar).exp())
+    loss = (decoder(latent) - pixels).square().mean() + 1e-3 * (mean.square() + logvar.exp() - logvar).mean()
+    loss.backward()
+    for module in (encoder, decoder):
+        for name, p in module.named_parameters():
+            assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    with torch.no_grad():
+        assert (
+            _max_diff(
+                encoder.per_channel_statistics.normalize(encoder(pixels)[0]), vae.encoder.encode(pixels)
+            )
+            <= TOL
+        )
