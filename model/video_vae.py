@@ -8,13 +8,13 @@ for training a VAE of this architecture.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .image_prep import image_to_pixels, images_from_chunks, pixels_to_image
 from .layers import TimestepEmbedding
 from .video_tiling import VideoTiling, decode_in_tiles
 from .video_vae_blocks import (
@@ -30,8 +30,6 @@ from .video_vae_blocks import (
     unpatchify,
 )
 from .video_vae_config import DECODER_STRIDES, ENCODER_STRIDES, BlockSpec, VideoVAEConfig
-
-log = logging.getLogger(__name__)
 
 
 def _stride(name: str, table: dict) -> tuple[int, int, int]:
@@ -126,6 +124,10 @@ class VideoEncoder(nn.Module):
         param = self.conv_in.conv.weight
         mean, _ = self(pixels.to(param.device, param.dtype))
         return self.per_channel_statistics.normalize(mean)
+
+    def encode_images(self, images: torch.Tensor) -> torch.Tensor:
+        """ComfyUI IMAGE frames (F, H, W, 3) in 0..1 → normalized latent (1, C, F', H', W')."""
+        return self.encode(image_to_pixels(images))
 
 
 class VideoDecoder(nn.Module):
@@ -265,3 +267,17 @@ class VideoDecoder(nn.Module):
             time_factor=self.time_factor,
             space_factor=self.space_factor,
         )
+
+    def decode_images(
+        self,
+        latent: torch.Tensor,
+        tiling: VideoTiling | None = None,
+        timestep: float | torch.Tensor | None = None,
+        noise_scale: float | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Latent → ComfyUI IMAGE (B·F, H, W, 3) in 0..1, tiled chunk by chunk (untiled if tiling is None)."""
+        if tiling is None:
+            return pixels_to_image(self.decode(latent, timestep, noise_scale, generator))
+        chunks = self.decode_tiled(latent, tiling, timestep, noise_scale, generator)
+        return images_from_chunks(chunks, self.output_shape(latent.shape)[2])

@@ -16,7 +16,7 @@ from talkies.model import (
     load_video_encoder,
     upsample_latent,
 )
-from talkies.model.image_prep import image_to_pixels, images_from_chunks, pixels_to_image
+from talkies.model.image_prep import image_to_pixels, pixels_to_image
 from vae_oracle import (
     TINY_UPSAMPLERS,
     TINY_VAES,
@@ -68,23 +68,22 @@ def test_frames_in_equal_frames_out(vae):
     tf, sf = encoder.time_factor, encoder.space_factor
     for frames in (1, 2 * tf + 1):
         images = moving_shapes(frames, 2 * sf, 3 * sf)
-        pixels = image_to_pixels(images)
-        latent = encoder.encode(pixels)
+        latent = encoder.encode_images(images)
+        assert torch.equal(latent, encoder.encode(image_to_pixels(images)))
         assert latent.shape == (1, encoder.cfg.latent_channels, (frames - 1) // tf + 1, 2, 3)
 
-        decoded = pixels_to_image(decoder.decode(latent, generator=torch.Generator().manual_seed(0)))
-        tiling = VideoTiling(tile_pixels=2 * sf, overlap_pixels=sf, tile_frames=2 * tf, overlap_frames=tf)
-        streamed = images_from_chunks(
-            decoder.decode_tiled(latent, tiling, generator=torch.Generator().manual_seed(0)), frames
+        decoded = decoder.decode_images(latent, generator=torch.Generator().manual_seed(0))
+        assert torch.equal(
+            decoded, pixels_to_image(decoder.decode(latent, generator=torch.Generator().manual_seed(0)))
         )
+        tiling = VideoTiling(tile_pixels=2 * sf, overlap_pixels=sf, tile_frames=2 * tf, overlap_frames=tf)
+        streamed = decoder.decode_images(latent, tiling, generator=torch.Generator().manual_seed(0))
         for out in (decoded, streamed):
             assert out.shape == images.shape
             assert _seconds(out.shape[0], FPS) == _seconds(images.shape[0], FPS)
             assert 0.0 <= out.min().item() and out.max().item() <= 1.0
         whole = VideoTiling(tile_pixels=4 * sf, overlap_pixels=0, tile_frames=4 * tf, overlap_frames=tf)
-        one_tile = images_from_chunks(
-            decoder.decode_tiled(latent, whole, generator=torch.Generator().manual_seed(0)), frames
-        )
+        one_tile = decoder.decode_images(latent, whole, generator=torch.Generator().manual_seed(0))
         assert torch.allclose(one_tile, decoded, atol=1e-5), (
             "a tile larger than the clip is the untiled decode"
         )
