@@ -46,9 +46,8 @@ class VideoTiling:
         if tile == 0:
             return 0, 0
         tile_cells, overlap_cells = tile // factor, overlap // factor
-        least = 2 if min_overlap else 1
-        if tile < 0 or tile_cells < least:
-            raise ValueError(f"tile_{unit} must be 0 (no tiling) or at least {least * factor}; got {tile}")
+        if tile < 0 or tile_cells < 2:  # a reflect-padded decoder cannot decode a 1-cell tile
+            raise ValueError(f"tile_{unit} must be 0 (no tiling) or at least {2 * factor}; got {tile}")
         if overlap < 0 or not min_overlap <= overlap_cells <= tile_cells // 2:
             raise ValueError(
                 f"overlap_{unit} must be between {min_overlap * factor} and half of tile_{unit} "

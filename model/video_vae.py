@@ -65,7 +65,7 @@ def _check_pixels(pixels: torch.Tensor, channels: int) -> None:
     if pixels.ndim != 5 or pixels.shape[1] != channels:
         raise ValueError(
             f"pixels must be (B, {channels}, F, H, W) in -1..1; got shape {tuple(pixels.shape)}. "
-            "Convert an IMAGE batch (F, H, W, 3) with image_prep.image_to_pixels"
+            "For an IMAGE batch (F, H, W, 3) in 0..1 use encode_images"
         )
 
 
@@ -217,6 +217,11 @@ class VideoDecoder(nn.Module):
             raise ValueError(
                 f"video latent must be (B, {c}, F', H', W'); got shape {tuple(latent.shape)}. "
                 "An audio latent (B, C, T, M) goes to the audio VAE"
+            )
+        if self.cfg.decoder_padding == "reflect" and min(latent.shape[-2:]) < 2:
+            raise ValueError(
+                "this decoder pads by reflection, so latents must be at least 2x2 "
+                f"({2 * self.space_factor} px); got {latent.shape[-2]}x{latent.shape[-1]}"
             )
         param = self.conv_in.conv.weight
         latent = latent.to(param.device, param.dtype)

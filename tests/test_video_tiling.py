@@ -64,8 +64,8 @@ def test_plan_covers_every_position_with_weights_summing_to_one():
 def test_tile_sizes_are_checked():
     assert VideoTiling(512, 96, 64, 24).latent_sizes(8, 32) == (16, 3, 8, 3)
     assert VideoTiling(0, 0, 0, 0).latent_sizes(8, 32) == (0, 0, 0, 0)
-    with pytest.raises(ValueError, match="tile_pixels must be 0 .* or at least 32; got 16"):
-        VideoTiling(tile_pixels=16).latent_sizes(8, 32)
+    with pytest.raises(ValueError, match="tile_pixels must be 0 .* or at least 64; got 32"):
+        VideoTiling(tile_pixels=32).latent_sizes(8, 32)
     with pytest.raises(ValueError, match=r"overlap_pixels must be between 0 and half of tile_pixels \(128\)"):
         VideoTiling(tile_pixels=256, overlap_pixels=160).latent_sizes(8, 32)
     with pytest.raises(ValueError, match="overlap_frames must be between 8 and half"):

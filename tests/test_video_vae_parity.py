@@ -142,6 +142,8 @@ def test_bad_sizes_name_the_nearest_valid_ones(build):
         enc.encode(torch.zeros(9, 64, 64, 3))
     with pytest.raises(ValueError, match=r"\(B, 8, F', H', W'\)"):
         vae.decoder.decode(torch.zeros(1, 16, 2, 2, 2))
+    with pytest.raises(ValueError, match="at least 2x2 .64 px.; got 1x3"):
+        vae.decoder.decode(torch.zeros(1, 8, 2, 1, 3))
 
 
 def test_checkpoint_without_vae_section_is_refused(tmp_path):
