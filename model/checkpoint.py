@@ -74,6 +74,8 @@ class Checkpoint:
             return "an LTX-2 checkpoint"
         if any(k.startswith(("vae.", "audio_vae.", "vocoder.")) for k in keys):
             return "a VAE/vocoder-only file"
+        if "initial_conv.weight" in keys:
+            return "a latent upsampler file"
         return "not an LTX-2 checkpoint"
 
     def has_prefix(self, prefix: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -15,6 +17,11 @@ from .checkpoint import (
 )
 from .text import TextConditioner
 from .transformer import AVTransformer
+from .upsampler import LatentUpsampler, upsampler_config
+from .video_vae import VideoDecoder, VideoEncoder
+from .video_vae_config import VideoVAEConfig, video_vae_config
+
+log = logging.getLogger(__name__)
 
 WeightDtype = torch.dtype | str
 
@@ -83,4 +90,89 @@ def load_text_conditioner(
         device=device,
         dtype=compute,
         owned_prefixes=(TEXT_PROJECTION_PREFIX, *(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)),
+    )
+
+
+VAE_PREFIX = "vae."
+_UPSAMPLER_MARKER = "initial_conv.weight"
+
+
+def _video_vae(ckpt: Checkpoint, part: str) -> tuple[VideoVAEConfig, str]:
+    """The VAE config and the key prefix ("vae." in full checkpoints, "" in VAE-only files) for ``part``."""
+    section = ckpt.config.get("vae")
+    if not isinstance(section, dict):
+        raise ValueError(
+            f"{ckpt.path.name} has no video VAE config (its 'config' metadata has no 'vae' section); "
+            f"it looks like {ckpt.looks_like()}. Pick an LTX-2 checkpoint or a video VAE file saved with "
+            "its config"
+        )
+    root = VAE_PREFIX if ckpt.has_prefix(VAE_PREFIX + part + ".") else ""
+    if not ckpt.has_prefix(root + part + "."):
+        raise ValueError(
+            f"{ckpt.path.name} holds no video VAE {part} (no '{VAE_PREFIX}{part}.' tensors); "
+            f"it looks like {ckpt.looks_like()}"
+        )
+    cfg = video_vae_config(section)
+    if part == "decoder":
+        # Published configs do not always say; the weights do.
+        has_weights = (root + "decoder.last_scale_shift_table") in ckpt.file.tensors
+        if "timestep_conditioning" in section and bool(section["timestep_conditioning"]) != has_weights:
+            log.warning(
+                "%s: config says timestep_conditioning=%s, the decoder weights say %s; following the weights",
+                ckpt.path.name, section["timestep_conditioning"], has_weights,
+            )
+        cfg = replace(cfg, timestep_conditioning=has_weights)
+    return cfg, root
+
+
+def _load_video_vae_part(
+    source: str | Path | Checkpoint, part: str, build, device: torch.device | str, dtype: WeightDtype
+):
+    ckpt = _open(source)
+    cfg, root = _video_vae(ckpt, part)
+    compute, _ = resolve_dtype(dtype, device)
+    return ckpt.load(
+        lambda: build(cfg),
+        {"per_channel_statistics.": root + "per_channel_statistics.", "": root + part + "."},
+        what=f"video VAE {part}",
+        device=device,
+        dtype=compute,
+        owned_prefixes=(root + part + ".",),
+    )
+
+
+def load_video_encoder(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> VideoEncoder:
+    """The video VAE encoder of an LTX-2 checkpoint (``vae.encoder.*``) or of a VAE-only file."""
+    return _load_video_vae_part(source, "encoder", VideoEncoder, device, dtype)
+
+
+def load_video_decoder(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> VideoDecoder:
+    """The video VAE decoder of an LTX-2 checkpoint (``vae.decoder.*``) or of a VAE-only file."""
+    return _load_video_vae_part(source, "decoder", VideoDecoder, device, dtype)
+
+
+def load_upsampler(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> LatentUpsampler:
+    """A latent upsampler from its own file (e.g. ltx-2-spatial-upscaler-x2-1.0.safetensors)."""
+    ckpt = _open(source)
+    if _UPSAMPLER_MARKER not in ckpt.file.tensors:
+        raise ValueError(
+            f"{ckpt.path.name} is not a latent upsampler (no '{_UPSAMPLER_MARKER}' tensor); it looks like "
+            f"{ckpt.looks_like()}. Pick an upscaler file such as ltx-2-spatial-upscaler-x2-1.0.safetensors"
+        )
+    cfg = upsampler_config(ckpt.config)
+    compute, _ = resolve_dtype(dtype, device)
+    return ckpt.load(
+        lambda: LatentUpsampler(cfg),
+        {"": ""},
+        what=cfg.describe,
+        device=device,
+        dtype=compute,
+        owned_prefixes=("",),
+        ignore=lambda k: k.endswith("blur_down.kernel"),  # a fixed filter, computed rather than loaded
     )
