@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 import torch
+
 from talkies.model.image_prep import (
     DEFAULT_IMAGE_CRF,
     h264_round_trip,

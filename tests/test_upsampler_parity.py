@@ -6,9 +6,6 @@ import json
 
 import pytest
 import torch
-from talkies.model import load_upsampler, load_video_encoder, upsample_latent
-from talkies.model.safetensors_file import write_safetensors
-from talkies.model.upsampler import upsampler_config
 from vae_oracle import (
     TINY_UPSAMPLERS,
     TINY_VAES,
@@ -18,6 +15,10 @@ from vae_oracle import (
     write_upsampler,
     write_vae_checkpoint,
 )
+
+from talkies.model import load_upsampler, load_video_encoder, upsample_latent
+from talkies.model.safetensors_file import write_safetensors
+from talkies.model.upsampler import upsampler_config
 
 ltx_core = pytest.importorskip("ltx_core")
 from ltx_core.model.upsampler import upsample_video  # noqa: E402

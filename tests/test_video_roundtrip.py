@@ -8,15 +8,6 @@ from fractions import Fraction
 
 import pytest
 import torch
-from talkies.model import (
-    Checkpoint,
-    VideoTiling,
-    load_upsampler,
-    load_video_decoder,
-    load_video_encoder,
-    upsample_latent,
-)
-from talkies.model.image_prep import image_to_pixels, pixels_to_image
 from vae_oracle import (
     TINY_UPSAMPLERS,
     TINY_VAES,
@@ -26,6 +17,16 @@ from vae_oracle import (
     write_upsampler,
     write_vae_checkpoint,
 )
+
+from talkies.model import (
+    Checkpoint,
+    VideoTiling,
+    load_upsampler,
+    load_video_decoder,
+    load_video_encoder,
+    upsample_latent,
+)
+from talkies.model.image_prep import image_to_pixels, pixels_to_image
 
 FPS = Fraction(24000, 1001)
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import pytest
 import torch
-from ltx_oracle import randomize
 from memory_meter import PeakTensorMemory
+from vae_oracle import TINY_VAES, reference_vae, vae_tensors, write_vae_checkpoint
+
 from talkies.model import VideoTiling, load_video_decoder
 from talkies.model.image_prep import images_from_chunks
 from talkies.model.video_tiling import plan_axis, split
 from talkies.model.video_vae import VideoDecoder
 from talkies.model.video_vae_config import BlockSpec, VideoVAEConfig
-from vae_oracle import TINY_VAES, reference_vae, vae_tensors, write_vae_checkpoint
+
+from ltx_oracle import randomize
 
 EXACT = 1e-5
 

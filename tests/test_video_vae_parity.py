@@ -9,11 +9,12 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn.functional as F
+from vae_oracle import CLIP_SIZES, TINY_VAES, reference_vae, vae_tensors, write_vae_checkpoint
+
 from talkies.model import Checkpoint, load_video_decoder, load_video_encoder
 from talkies.model.safetensors_file import write_safetensors
 from talkies.model.video_vae import VideoDecoder, VideoEncoder
 from talkies.model.video_vae_blocks import pad_video
-from vae_oracle import CLIP_SIZES, TINY_VAES, reference_vae, vae_tensors, write_vae_checkpoint
 
 TOL = 1e-4  # fp32, max abs difference on outputs
 

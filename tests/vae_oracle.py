@@ -23,8 +23,10 @@ from ltx_core.model.video_vae import (  # noqa: E402
     VideoEncoder,
     VideoEncoderConfigurator,
 )
-from ltx_oracle import randomize  # noqa: E402
+
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
+
+from ltx_oracle import randomize  # noqa: E402
 
 
 def _res(n: int, **extra) -> list:
