@@ -1,7 +1,22 @@
 """Pure-torch core of Talkies: no ComfyUI imports here."""
 
+from .audio_codec import decode_audio, encode_audio
+from .audio_loaders import load_audio_decoder, load_audio_encoder, load_vocoder, vocoder_from_config
 from .checkpoint import Checkpoint
 from .parts import load_text_conditioner, load_transformer
 from .predict import predict_velocity
+from .waveform import Waveform
 
-__all__ = ["Checkpoint", "load_text_conditioner", "load_transformer", "predict_velocity"]
+__all__ = [
+    "Checkpoint",
+    "Waveform",
+    "decode_audio",
+    "encode_audio",
+    "load_audio_decoder",
+    "load_audio_encoder",
+    "load_text_conditioner",
+    "load_transformer",
+    "load_vocoder",
+    "predict_velocity",
+    "vocoder_from_config",
+]
