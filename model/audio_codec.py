@@ -18,8 +18,10 @@ Chunking is exact, not a cross-fade: the causal decoder needs only past context,
 chunk of latent frames is decoded with ``decoder.context_frames()`` frames before it and
 only its own mel frames are kept; the vocoder is non-causal but its reach is finite, so
 each chunk of mel frames is vocoded with ``vocoder.context_frames()`` frames on both sides
-and only its own samples are kept. Peak memory then follows the chunk length, not the clip
-length. Decoders with attention, non-causal decoders and Griffin-Lim run whole.
+and only its own samples are kept. A chunk and its context together span at most
+``chunk_seconds``, so a long clip peaks at the memory of a ``chunk_seconds`` clip (plus
+its own output buffer). Decoders with attention, non-causal decoders and Griffin-Lim run
+whole.
 """
 
 from __future__ import annotations
@@ -65,27 +67,39 @@ def decoded_samples(latent_frames: int, decoder: AudioDecoder, vocoder: Vocoder)
     return decoder.cfg.mel_frames(latent_frames) * vocoder.hop
 
 
+def spans(frames: int, most: int) -> list[tuple[int, int]]:
+    """[start, end) pieces of at most ``most`` frames, as equal as possible (no sliver at the end)."""
+    pieces = math.ceil(frames / most)
+    bounds = [round(i * frames / pieces) for i in range(pieces + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _own_frames(window: int, context: int, what: str, frames_per_second: float) -> int:
+    own = window - context
+    if own < 1:
+        shortest = (context + 1) / frames_per_second
+        raise ValueError(
+            f"chunks of {window} frames leave no room beside the {what}'s {context} frames of context; "
+            f"use chunk_seconds of at least {shortest:.2f}, or None to decode whole"
+        )
+    return own
+
+
 @torch.no_grad()
-def decode_mel(latent: torch.Tensor, decoder: AudioDecoder, chunk_frames: int | None = None) -> torch.Tensor:
-    """Latent (B, C, L, F) → log-mel (B, S, M, bins), in chunks of ``chunk_frames`` latent frames."""
+def decode_mel(latent: torch.Tensor, decoder: AudioDecoder, window: int | None = None) -> torch.Tensor:
+    """Latent (B, C, L, F) → log-mel (B, S, M, bins), decoding at most ``window`` latent frames at once."""
     cfg = decoder.cfg
     device, dtype = _module_place(decoder)
     latent = latent.to(device, dtype)
     frames = latent.shape[2]
     context = decoder.context_frames()
-    if chunk_frames is None or context is None or chunk_frames >= frames:
+    if window is None or context is None or frames <= window:
         return decoder(latent)
-    out = torch.empty(
-        latent.shape[0],
-        cfg.out_channels,
-        cfg.mel_frames(frames),
-        cfg.mel.mel_bins,
-        device=device,
-        dtype=dtype,
-    )
+    own = _own_frames(window, context, "audio decoder", cfg.latents_per_second)
+    shape = (latent.shape[0], cfg.out_channels, cfg.mel_frames(frames), cfg.mel.mel_bins)
+    out = torch.empty(shape, device=device, dtype=dtype)
     factor = cfg.time_downsample
-    for start in range(0, frames, chunk_frames):
-        end = min(start + chunk_frames, frames)
+    for start, end in spans(frames, own):
         first = max(0, start - context)
         mel = decoder(latent[:, :, first:end])
         lo = cfg.mel_frames(start) if start else 0
@@ -95,18 +109,18 @@ def decode_mel(latent: torch.Tensor, decoder: AudioDecoder, chunk_frames: int | 
 
 
 @torch.no_grad()
-def vocode(mel: torch.Tensor, vocoder: Vocoder, chunk_frames: int | None = None) -> Waveform:
-    """Log-mel (B, S, M, bins) → Waveform (B, C, M·hop) at the vocoder's rate, in chunks of mel frames."""
+def vocode(mel: torch.Tensor, vocoder: Vocoder, window: int | None = None) -> Waveform:
+    """Log-mel (B, S, M, bins) → Waveform (B, C, M·hop) at the vocoder rate, ``window`` mel frames at once."""
     device, dtype = _module_place(vocoder)  # type: ignore[arg-type]
     mel = mel.to(device, dtype)
     frames = mel.shape[2]
     context = vocoder.context_frames()
-    if chunk_frames is None or context is None or chunk_frames >= frames:
+    if window is None or context is None or frames <= window:
         return Waveform(vocoder(mel).float(), vocoder.sample_rate)
     hop = vocoder.hop
+    own = _own_frames(window, 2 * context, "vocoder", vocoder.sample_rate / hop)
     out: torch.Tensor | None = None
-    for start in range(0, frames, chunk_frames):
-        end = min(start + chunk_frames, frames)
+    for start, end in spans(frames, own):
         lo, hi = max(0, start - context), min(frames, end + context)
         piece = vocoder(mel[:, :, lo:hi])
         if out is None:
@@ -135,8 +149,8 @@ def decode_audio(
     """Latent (B, C, L, F) → Waveform at the vocoder's true rate.
 
     num_samples: exact output length (see the length rule above); None keeps all
-    ``(4L − 3)·hop`` samples. chunk_seconds: how much audio each piece decodes at once
-    (None: the whole clip in one piece, most memory).
+    ``(4L − 3)·hop`` samples. chunk_seconds: the longest stretch decoded at once, context
+    included, so peak memory is that of a clip this long (None: the whole clip at once).
     """
     if latent.dim() != 4:
         raise ValueError(
@@ -151,12 +165,13 @@ def decode_audio(
         )
     if chunk_seconds is not None and chunk_seconds <= 0:
         raise ValueError(f"chunk_seconds must be positive or None, got {chunk_seconds}")
-    latent_chunk = mel_chunk = None
+    latent_window = mel_window = None
     if chunk_seconds is not None:
-        latent_chunk = max(1, math.ceil(chunk_seconds * cfg.latents_per_second))
-        mel_chunk = max(1, math.ceil(chunk_seconds * cfg.mel.frames_per_second))
-    mel = decode_mel(latent, decoder, latent_chunk)
-    wave = vocode(mel, vocoder, mel_chunk)
+        # Each piece, context included, is as long as a clip of chunk_seconds.
+        latent_window = round(chunk_seconds * cfg.latents_per_second) + 1
+        mel_window = cfg.mel_frames(latent_window)
+    mel = decode_mel(latent, decoder, latent_window)
+    wave = vocode(mel, vocoder, mel_window)
     log.debug(
         "decoded %d latent frames to %d samples at %d Hz", latent.shape[2], wave.num_samples, wave.sample_rate
     )

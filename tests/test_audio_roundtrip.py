@@ -98,11 +98,18 @@ def test_chunked_decode_of_a_long_clip_equals_whole(parts):
         pytest.skip("covered at the vocoder level in test_vocoder_parity (slow at 48 kHz on CPU)")
     latent = torch.randn(1, 2, 101, 16, generator=torch.Generator().manual_seed(0))
     whole = decode_audio(latent, decoder, vocoder, chunk_seconds=None)
-    chunked = decode_audio(latent, decoder, vocoder, chunk_seconds=1.0)
+    chunked = decode_audio(latent, decoder, vocoder, chunk_seconds=2.0)
     assert chunked.samples.shape == whole.samples.shape
     # Griffin-Lim's nonlinear iterations magnify the decoder's float rounding (~1e-6) a little.
     tol = 1e-4 * whole.samples.abs().max() if kind == "griffin_lim" else 1e-5
     assert (chunked.samples - whole.samples).abs().max() <= tol
+
+
+def test_chunks_too_short_for_the_context_are_refused(parts):
+    kind, _, decoder, vocoder = parts
+    latent = torch.zeros(1, 2, 60, 16)
+    with pytest.raises(ValueError, match="chunk_seconds of at least"):
+        decode_audio(latent, decoder, vocoder, chunk_seconds=0.5)
 
 
 def _envelope_peaks(wave: torch.Tensor, rate: int, window: int) -> list[float]:

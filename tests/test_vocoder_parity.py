@@ -77,7 +77,7 @@ def test_chunked_vocoder_equals_whole(model):
     vocoder = load_vocoder(path)
     mel = torch.randn(1, 2, 240, 64, generator=torch.Generator().manual_seed(2)) - 2
     whole = vocode(mel, vocoder)
-    chunked = vocode(mel, vocoder, chunk_frames=80)
+    chunked = vocode(mel, vocoder, window=2 * vocoder.context_frames() + 80)
     assert chunked.samples.shape == whole.samples.shape == (1, 2, 240 * RATES[kind][1])
     assert chunked.sample_rate == whole.sample_rate
     assert (chunked.samples - whole.samples).abs().max() <= (1e-4 if kind == "bigvgan_bwe" else 1e-5)
