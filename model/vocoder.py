@@ -9,14 +9,19 @@ LTX-2.0, HiFi-GAN (``type`` "hifigan", or a flat section with ``resblock`` "1"):
      "resblock_kernel_sizes": [3, 7, 11], "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]]}
 
   Optional: ``use_tanh_at_final`` (true; false clips to [-1, 1]), ``use_bias_at_final``
-  (true), ``output_sampling_rate``. A flat section with ``resblock`` "AMP1" is a bare
-  BigVGAN (``type`` "bigvgan"), with ``activation`` "snake" or "snakebeta".
+  (true), ``output_sampling_rate``, ``stereo`` (true; false makes a mono generator). A
+  flat section with ``resblock`` "AMP1" is a bare BigVGAN (``type`` "bigvgan"), with
+  ``activation`` "snake" or "snakebeta".
 
-LTX-2.3, BigVGAN-v2 + bandwidth extension (a section holding ``vocoder`` and ``bwe``)::
+LTX-2.3, BigVGAN-v2 + bandwidth extension (``type`` "bigvgan_bwe", or a section holding
+``vocoder`` and ``bwe``)::
 
     {"vocoder": {<generator, resblock "AMP1", activation "snakebeta">},
      "bwe": {<generator>, "input_sampling_rate": 16000, "output_sampling_rate": 48000,
              "hop_length": 80, "n_fft": 512, "num_mels": 64}}
+
+  The first generator ends in its final activation (tanh, or clipping); the BWE generator
+  ends without one, its sum with the upsampled signal being clipped instead.
 
 Griffin-Lim, no weights (for small models trained here)::
 
@@ -37,7 +42,7 @@ told apart by its keys (``vocoder.bwe_generator.*`` only exists in 2.3).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import torch
@@ -205,7 +210,11 @@ def _bandwidth(section: dict[str, Any], main_rate: int) -> BandwidthConfig:
             f"vocoder.bwe: output rate {rate_out} must be a whole multiple of input rate {rate_in}"
         )
     hop, mels = int(section["hop_length"]), int(section["num_mels"])
-    generator = _generator({**section, "output_sampling_rate": rate_out}, rate_in / hop, mels, "vocoder.bwe")
+    generator = replace(
+        _generator({**section, "output_sampling_rate": rate_out}, rate_in / hop, mels, "vocoder.bwe"),
+        final_activation=None,
+    )
+
     cfg = BandwidthConfig(generator, rate_in, rate_out, hop, int(section["n_fft"]), mels)
     if generator.hop != hop * cfg.ratio:
         raise ValueError(

@@ -74,7 +74,7 @@ class BigVGANGenerator(MelGenerator):
     def residual_block(self, channels: int, kernel: int, dilations: tuple[int, ...]) -> nn.Module:
         return AMPBlock(channels, kernel, dilations, self.cfg.activation)
 
-    def final_activation(self, channels: int) -> nn.Module:
+    def post_activation(self, channels: int) -> nn.Module:
         return AntiAliased(SnakeBeta(channels))
 
     def stage_input(self, x: torch.Tensor) -> torch.Tensor:

@@ -108,7 +108,7 @@ class MelGenerator(nn.Module):
             width //= 2
             for k, d in zip(cfg.resblock_kernel_sizes, cfg.resblock_dilation_sizes, strict=True):
                 self.resblocks.append(self.residual_block(width, k, tuple(d)))
-        self.act_post = self.final_activation(width)
+        self.act_post = self.post_activation(width)
         self.conv_post = nn.Conv1d(
             width, cfg.out_channels, EDGE_KERNEL, padding=EDGE_KERNEL // 2, bias=cfg.bias_at_final
         )
@@ -116,7 +116,7 @@ class MelGenerator(nn.Module):
     def residual_block(self, channels: int, kernel: int, dilations: tuple[int, ...]) -> nn.Module:
         return ResBlock(channels, kernel, dilations)
 
-    def final_activation(self, channels: int) -> nn.Module:
+    def post_activation(self, channels: int) -> nn.Module:
         return nn.LeakyReLU(POST_LRELU_SLOPE)
 
     def stage_input(self, x: torch.Tensor) -> torch.Tensor:

@@ -193,6 +193,8 @@ def reference_vocoder(config: dict, seed: int = 3):
     """ltx-core's vocoder for the config, random weights; LTX-2.3's STFT and mel bases made real."""
     vocoder = randomize(VocoderConfigurator.from_config(config).float(), seed)
     if hasattr(vocoder, "mel_stft"):
+        with torch.no_grad():  # a residual beyond ±1, so a wrongly clipped BWE generator shows
+            vocoder.bwe_generator.conv_post.weight.mul_(20)
         import torchaudio.functional as AF
 
         bwe = config["vocoder"]["bwe"]
