@@ -19,6 +19,8 @@ from torch import nn
 
 def kaiser_sinc(cutoff: float, half_width: float, taps: int) -> torch.Tensor:
     """(1, 1, taps) low-pass filter with unit DC gain; cutoff and half_width in cycles per sample."""
+    if cutoff == 0:
+        return torch.zeros(1, 1, taps)
     half = taps // 2
     attenuation = 2.285 * (half - 1) * math.pi * (4 * half_width) + 7.95
     if attenuation > 50.0:
@@ -29,10 +31,8 @@ def kaiser_sinc(cutoff: float, half_width: float, taps: int) -> torch.Tensor:
         beta = 0.0
     window = torch.kaiser_window(taps, periodic=False, beta=beta)
     t = torch.arange(-half, half) + 0.5 if taps % 2 == 0 else torch.arange(taps) - half
-    if cutoff == 0:
-        return torch.zeros(1, 1, taps)
-    taps_ = 2 * cutoff * window * torch.sinc(2 * cutoff * t)
-    return (taps_ / taps_.sum()).view(1, 1, taps)
+    h = 2 * cutoff * window * torch.sinc(2 * cutoff * t)
+    return (h / h.sum()).view(1, 1, taps)
 
 
 class LowPass(nn.Module):

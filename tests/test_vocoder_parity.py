@@ -21,10 +21,12 @@ from audio_oracle import (
     write_checkpoint,
 )
 from talkies.model import decode_audio, load_audio_decoder, load_vocoder
+from talkies.model.antialias import AntiAliased, hann_sinc_upsample
 from talkies.model.audio_codec import vocode
 from talkies.model.audio_config import audio_vae_config
 from talkies.model.audio_vae import AudioDecoder, AudioEncoder
 from talkies.model.vocoder import build_vocoder, vocoder_spec
+from talkies.model.vocoder_bigvgan import SnakeBeta
 
 ltx_core = pytest.importorskip("ltx_core")
 from ltx_core.model.audio_vae.audio_vae import decode_audio as ref_decode_audio  # noqa: E402
@@ -33,6 +35,8 @@ from ltx_core.model.audio_vae.model_configurator import (  # noqa: E402
     AudioEncoderConfigurator,
     VocoderConfigurator,
 )
+from ltx_core.model.audio_vae.vocoder import Activation1d, UpSample1d  # noqa: E402
+from ltx_core.model.audio_vae.vocoder import SnakeBeta as RefSnakeBeta  # noqa: E402
 
 TOL = 1e-4
 RATES = {"hifigan": (24000, 240), "bigvgan_bwe": (48000, 480)}
@@ -87,6 +91,16 @@ def test_chunked_vocoder_equals_whole(model):
     assert chunked.samples.shape == whole.samples.shape == (1, 2, 240 * RATES[kind][1])
     assert chunked.sample_rate == whole.sample_rate
     assert (chunked.samples - whole.samples).abs().max() <= (1e-4 if kind == "bigvgan_bwe" else 1e-5)
+
+
+def test_resampling_filters_match_reference():
+    """Filters built here (not read from a file) equal the reference's, and so does the BWE skip path."""
+    ref = Activation1d(RefSnakeBeta(4))
+    ours = AntiAliased(SnakeBeta(4))
+    assert torch.allclose(ours.upsample.filter, ref.upsample.filter, atol=1e-7)
+    assert torch.allclose(ours.downsample.lowpass.filter, ref.downsample.lowpass.filter, atol=1e-7)
+    x = torch.randn(2, 3, 300, generator=torch.Generator().manual_seed(4))
+    assert (hann_sinc_upsample(x, 3) - UpSample1d(3, window_type="hann")(x)).abs().max() <= 1e-5
 
 
 def _shapes(module: torch.nn.Module, skip: tuple[str, ...] = ()) -> dict[str, tuple[int, ...]]:
