@@ -44,9 +44,10 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK_SECONDS = 5.0
 
 
-def _module_place(module: torch.nn.Module) -> tuple[torch.device, torch.dtype]:
+def _module_place(module: torch.nn.Module, data: torch.Tensor) -> tuple[torch.device, torch.dtype]:
+    """Where a module computes: its weights' device and dtype (weight-free ones: the data's device, fp32)."""
     p = next(iter(module.parameters()), None)
-    return (p.device, p.dtype) if p is not None else (torch.device("cpu"), torch.float32)
+    return (p.device, p.dtype) if p is not None else (data.device, torch.float32)
 
 
 @torch.no_grad()
@@ -57,7 +58,7 @@ def encode_audio(audio: Waveform | dict[str, Any], encoder: AudioEncoder) -> tor
     cfg = encoder.cfg
     target = AudioTarget(cfg.mel.sample_rate, cfg.in_channels, min_samples=cfg.mel.n_fft // 2 + 1)
     prepared = prepare_audio(audio, target)
-    device, dtype = _module_place(encoder)
+    device, dtype = _module_place(encoder, prepared.samples)
     mel = log_mel(prepared.samples.to(device), cfg.mel)
     return encoder(mel.to(dtype))
 
@@ -89,7 +90,7 @@ def _own_frames(window: int, context: int, what: str, frames_per_second: float) 
 def decode_mel(latent: torch.Tensor, decoder: AudioDecoder, window: int | None = None) -> torch.Tensor:
     """Latent (B, C, L, F) → log-mel (B, S, M, bins), decoding at most ``window`` latent frames at once."""
     cfg = decoder.cfg
-    device, dtype = _module_place(decoder)
+    device, dtype = _module_place(decoder, latent)
     latent = latent.to(device, dtype)
     frames = latent.shape[2]
     context = decoder.context_frames()
@@ -111,7 +112,7 @@ def decode_mel(latent: torch.Tensor, decoder: AudioDecoder, window: int | None =
 @torch.no_grad()
 def vocode(mel: torch.Tensor, vocoder: Vocoder, window: int | None = None) -> Waveform:
     """Log-mel (B, S, M, bins) → Waveform (B, C, M·hop) at the vocoder rate, ``window`` mel frames at once."""
-    device, dtype = _module_place(vocoder)  # type: ignore[arg-type]
+    device, dtype = _module_place(vocoder, mel)  # type: ignore[arg-type]
     mel = mel.to(device, dtype)
     frames = mel.shape[2]
     context = vocoder.context_frames()
