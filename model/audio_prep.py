@@ -12,7 +12,8 @@ to ±1), any positive sample rate, any channel count. Then:
 - The rate is converted with ``torchaudio.functional.resample`` (band-limited sinc),
   as the reference pipeline does.
 - Silence and hard clipping are valid audio and pass unchanged. Clips shorter than half
-  an STFT window are zero-padded to that length (the latent frame count does not change).
+  an STFT window are zero-padded to that length (with LTX-2's front end this keeps the
+  single latent frame such a clip has).
 
 ``samples_at`` gives the sample count at the target rate, so callers can ask the decoder
 for exactly the input's duration back.
@@ -35,7 +36,7 @@ from .waveform import Waveform
 log = logging.getLogger(__name__)
 
 MAX_FLOAT_PEAK = 2.0
-_INT_SCALE = {torch.int16: 2.0**15, torch.int32: 2.0**31, torch.int8: 2.0**7, torch.uint8: None}
+_INT_SCALE = {torch.int16: 2.0**15, torch.int32: 2.0**31, torch.int8: 2.0**7}
 _HALF = math.sqrt(0.5)
 # Rows: output L, R. Columns: FL FR FC LFE BL BR (SL SR).
 _DOWNMIX = {
