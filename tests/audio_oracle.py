@@ -24,6 +24,7 @@ from ltx_core.model.audio_vae.model_configurator import (  # noqa: E402
     AudioEncoderConfigurator,
     VocoderConfigurator,
 )
+
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
 
 PUBLISHED_AUDIO_VAE = {

@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 from audio_oracle import PUBLISHED_AUDIO_VAE, PUBLISHED_VOCODER_20, PUBLISHED_VOCODER_23, write_checkpoint
+
 from talkies.model import Checkpoint, load_audio_decoder, load_vocoder, vocoder_from_config
 from talkies.model.audio_config import audio_vae_config
 from talkies.model.vocoder import vocoder_spec

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 from audio_oracle import chirp
+
 from talkies.model.audio_codec import encode_audio
 from talkies.model.audio_config import AudioVAEConfig
 from talkies.model.audio_prep import AudioTarget, prepare_audio, remix, samples_at

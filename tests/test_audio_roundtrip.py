@@ -17,6 +17,7 @@ from audio_oracle import (
     tiny_config,
     write_checkpoint,
 )
+
 from talkies.model import (
     Waveform,
     decode_audio,

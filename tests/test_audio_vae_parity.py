@@ -12,6 +12,7 @@ from audio_oracle import (
     tiny_config,
     write_checkpoint,
 )
+
 from talkies.model import Waveform, encode_audio, load_audio_decoder, load_audio_encoder
 from talkies.model.audio_codec import decode_mel
 from talkies.model.audio_config import MelConfig

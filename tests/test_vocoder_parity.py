@@ -20,6 +20,7 @@ from audio_oracle import (
     tiny_config,
     write_checkpoint,
 )
+
 from talkies.model import decode_audio, load_audio_decoder, load_vocoder
 from talkies.model.antialias import AntiAliased, hann_sinc_upsample
 from talkies.model.audio_codec import vocode

@@ -110,6 +110,7 @@ def _kib(field: str) -> int:
 
 def worker(args: argparse.Namespace) -> None:
     import torch
+
     from talkies.model import decode_audio, load_audio_decoder, load_vocoder
     from talkies.model.audio_config import audio_vae_config
     from talkies.model.audio_vae import AudioDecoder
