@@ -82,14 +82,19 @@ class AudioEncoder(nn.Module):
         self.conv_out = PaddedConv2d(width, cfg.z_channels * (2 if cfg.double_z else 1), 3, causal)
         self.per_channel_statistics = LatentStatistics(cfg.statistics_size)
 
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+    def moments(self, mel: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Raw (un-normalised) latent mean and, with ``double_z``, its log-variance (for training)."""
         h = self.conv_in(mel)
         for level in self.down:
             h = level(h)
             if hasattr(level, "downsample"):
                 h = level.downsample(h)
         h = self.conv_out(F.silu(self.norm_out(self.mid(h))))
-        return self.per_channel_statistics.normalize(h[:, : self.cfg.z_channels])
+        z = self.cfg.z_channels
+        return h[:, :z], (h[:, z:] if self.cfg.double_z else None)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.per_channel_statistics.normalize(self.moments(mel)[0])
 
 
 class AudioDecoder(nn.Module):

@@ -1,0 +1,75 @@
+"""Stage 2: the built-in audio VAE (LTX-2 architecture, small config) on toy-world sound.
+
+It learns to reproduce the log-mel spectrogram the front end computes; the Griffin-Lim
+vocoder turns decoded mels back into sound, so no vocoder is trained.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..model.audio_config import audio_vae_config
+from ..model.audio_vae import AudioDecoder, AudioEncoder
+from ..model.mel import log_mel
+from ..model.safetensors_file import write_safetensors
+from .builtin_config import AUDIO_VAE
+from .progress import Progress
+from .toy_data import batches, clip_for_seed
+
+log = logging.getLogger(__name__)
+
+KL_WEIGHT = 1e-6
+
+
+def _mels(seeds: list[int], cfg) -> torch.Tensor:
+    waves = torch.stack([clip_for_seed(s).waveform for s in seeds])
+    return log_mel(waves, cfg.mel)
+
+
+def mel_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """L1 on log-mels, with loud cells (sound, not the quiet floor) weighted up."""
+    loud = (target > target.amax(dim=(2, 3), keepdim=True) - 6.0).float()
+    return ((1.0 + 3.0 * loud) * (recon - target).abs()).mean()
+
+
+def train_audio_vae(
+    out: Path,
+    *,
+    steps: int,
+    batch: int = 8,
+    train_seeds: range,
+    seed: int = 0,
+    device: str = "cpu",
+    lr: float = 1e-3,
+) -> Path:
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed + 1)
+    cfg = audio_vae_config({"audio_vae": AUDIO_VAE})
+    encoder, decoder = AudioEncoder(cfg).to(device), AudioDecoder(cfg).to(device)
+    params = list(encoder.parameters()) + list(decoder.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05)
+    progress = Progress("audio VAE", steps)
+    feed = batches(list(train_seeds), batch, rng)
+    for step in range(1, steps + 1):
+        target = _mels(next(feed), cfg).to(device)
+        mean, logvar = encoder.moments(target)
+        z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        recon = decoder(z)
+        rec = mel_loss(recon, target)
+        kl = 0.5 * (mean.pow(2) + logvar.exp() - logvar - 1).mean()
+        loss = rec + KL_WEIGHT * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        progress.update(step, loss=loss.item(), l1=(recon - target).abs().mean().item())
+    state = {f"encoder.{k}": v for k, v in encoder.state_dict().items()}
+    state.update({f"decoder.{k}": v for k, v in decoder.state_dict().items()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return write_safetensors(out, {k: v.detach().cpu().contiguous() for k, v in state.items()})
