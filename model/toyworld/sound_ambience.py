@@ -1,6 +1,6 @@
 """Ambience beds, one per setting, each with a clearly different spectrum.
 
-room: very quiet low room tone; rain: steady bright hiss; wind: low rumble in gusts;
+room: very quiet low room tone with a mains hum; rain: steady bright hiss; wind: low rumble in gusts;
 seaside: mid-band surf that swells with the visible waterline; night: 4.6 kHz cricket
 chirps over a faint floor. Each bed comes back at unit RMS; the mixer sets its level.
 """
@@ -32,7 +32,7 @@ def ambience_bed(setting: str, n: int, sr: int, seed: int, rng: np.random.Genera
     t = np.arange(n) / sr
     noise = rng.standard_normal(n)
     if setting == "room":
-        bed = filtered(noise, "lowpass", 500.0, sr) + 0.3 * np.sin(2 * np.pi * 100.0 * t)
+        bed = filtered(noise, "lowpass", 500.0, sr) + np.sin(2 * np.pi * 100.0 * t)
     elif setting == "rain":
         bed = filtered(noise, "bandpass", (2000.0, min(7000.0, 0.45 * sr)), sr, order=3)
     elif setting == "wind":

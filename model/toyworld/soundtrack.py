@@ -14,9 +14,9 @@ AMBIENCE_RMS_DB = {"soft": -44.0, "loud": -33.0}
 ROOM_TONE_RMS_DB = -52.0
 IMPACT_PEAK_DB = {"soft": -12.0, "loud": -3.0}
 VOICE_RMS_DB = {"says": -22.0, "whispers": -29.0, "shouts": -14.0, "sings": -20.0}
-MUSIC_RMS_DB = {"soft": -36.0, "loud": -28.0}
+MUSIC_RMS_DB = {"soft": -30.0, "loud": -24.0}
 # Under a voice, music is always soft and further down, so the voice stays in front.
-MUSIC_UNDER_VOICE_RMS_DB = -42.0
+MUSIC_UNDER_VOICE_RMS_DB = -40.0
 AMBIENCE_UNDER_VOICE_RMS_DB = -48.0
 PEAK_CEILING = 0.97
 
