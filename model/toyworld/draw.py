@@ -45,14 +45,24 @@ def fill_rect(frame: np.ndarray, x0: float, y0: float, x1: float, y1: float, col
         frame[i0:i1, j0:j1] = colour
 
 
-def draw_line(
-    frame: np.ndarray, x0: float, y0: float, x1: float, y1: float, colour: Rgb, width: int = 1
+def draw_lines(
+    frame: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    colour: Rgb,
+    width: int = 1,
 ) -> None:
+    """Many straight lines at once (arrays of end points), ``width`` pixels wide to the right."""
+    x0, y0, x1, y1 = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x0, y0, x1, y1))
+    if not x0.size:
+        return
     h, w = frame.shape[:2]
-    steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 2) + 2
-    t = np.linspace(0.0, 1.0, steps)
-    cols = np.floor(x0 + (x1 - x0) * t).astype(int)
-    rows = np.floor(y0 + (y1 - y0) * t).astype(int)
+    steps = int(np.max(np.maximum(np.abs(x1 - x0), np.abs(y1 - y0))) * 2) + 2
+    t = np.linspace(0.0, 1.0, steps)[None]
+    cols = np.floor(x0[:, None] + (x1 - x0)[:, None] * t).astype(int).ravel()
+    rows = np.floor(y0[:, None] + (y1 - y0)[:, None] * t).astype(int).ravel()
     for dj in range(width):
         c = cols + dj
         keep = (rows >= 0) & (rows < h) & (c >= 0) & (c < w)

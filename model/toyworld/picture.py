@@ -40,7 +40,7 @@ def render_frames(spec: SceneSpec, layout: Layout, actors: Actors) -> np.ndarray
     fmt = spec.format
     scenery = Scenery(spec.ambience, spec.surface, spec.texture_seed)
     background = static_background(scenery, layout)
-    cue = MovingCue(scenery, layout, float(fmt.fps))
+    cue = MovingCue(scenery, layout, float(fmt.fps), fmt.frames)
     frames = np.empty((fmt.frames, fmt.height, fmt.width, 3), dtype=np.uint8)
     glass_half = glass_size(layout)
     for k in range(fmt.frames):

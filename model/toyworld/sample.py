@@ -19,7 +19,7 @@ from .vocabulary import AMBIENCES, BALL_COLOURS, LEVELS, MANNERS, PACINGS, SCENE
 
 KIND_WEIGHTS = {"impacts": 0.45, "glass": 0.1, "voice": 0.3, "ambience": 0.15}
 MIN_CONTACT_GAP = 2
-_TRIES = 200
+_TRIES = 60
 
 
 def _choice(rng: np.random.Generator, options: Sequence[str]) -> str:
@@ -53,36 +53,40 @@ def _balls(rng: np.random.Generator, fmt: ClipFormat, surface: str) -> tuple[Bal
 
 
 def _place_balls(rng: np.random.Generator, fmt: ClipFormat, surface: str, count: int) -> tuple[BallSpec, ...]:
+    """Balls in lanes, drawn one at a time until each one's contacts keep clear of the others'."""
     layout = Layout.of(fmt)
     same_colour = rng.random() < 0.3
     colours = list(BALL_COLOURS)
+    first_colour = _choice(rng, colours)
     lane = (fmt.width - 2 * layout.wall) / count
     big_fits = 2 * layout.radius("big") + 2 <= lane
     walls = count == 1 and rng.random() < 0.35
-    for _ in range(_TRIES):
-        first_colour = _choice(rng, colours)
-        balls = []
-        for i in range(count):
-            colour = first_colour if same_colour else _choice(rng, colours)
-            size = _choice(rng, ("small", "big")) if big_fits else "small"
-            r = layout.radius(size)
-            longest = layout.max_fall_frames(r)
+    balls: list[BallSpec] = []
+    taken: list[float] = []
+    for i in range(count):
+        colour = first_colour if same_colour else _choice(rng, colours)
+        size = _choice(rng, ("small", "big")) if big_fits else "small"
+        r = layout.radius(size)
+        longest = layout.max_fall_frames(r)
+        for _ in range(_TRIES):
             fall = int(rng.integers(5, longest + 1))
             release = int(rng.integers(0, max(1, fmt.frames // 3)))
             if walls:
-                balls.append(_wall_ball(rng, colour, size, release, fall))
-                continue
-            left, right = layout.x_range(r)
-            centre = layout.wall + lane * (i + 0.5) + rng.uniform(-0.15, 0.15) * (lane - 2 * r)
-            balls.append(
-                BallSpec(colour, size, float(np.clip((centre - left) / (right - left), 0, 1)), release, fall)
-            )
-        times = [
-            c.time_frames for b in balls for c in ball_trajectory(layout, fmt.frames, b, surface).contacts
-        ]
-        if times and _contact_frames_ok(times, fmt.frames - 1):
-            return tuple(balls)
-    return ()
+                ball = _wall_ball(rng, colour, size, release, fall)
+            else:
+                left, right = layout.x_range(r)
+                centre = layout.wall + lane * (i + 0.5) + rng.uniform(-0.15, 0.15) * (lane - 2 * r)
+                ball = BallSpec(
+                    colour, size, float(np.clip((centre - left) / (right - left), 0, 1)), release, fall
+                )
+            times = [c.time_frames for c in ball_trajectory(layout, fmt.frames, ball, surface).contacts]
+            if times and _contact_frames_ok(taken + times, fmt.frames - 1):
+                balls.append(ball)
+                taken += times
+                break
+        else:
+            return ()
+    return tuple(balls)
 
 
 def _glass(rng: np.random.Generator, fmt: ClipFormat) -> GlassSpec:

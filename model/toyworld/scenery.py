@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .draw import draw_line, fill_rect
+from .draw import draw_lines, fill_rect
 from .layout import Layout
 from .vocabulary import BACKGROUND_COLOURS, CUE_COLOURS, SAND_COLOUR, SURFACE_COLOURS
 from .weather import gust_envelope, swell_envelope
@@ -53,8 +53,11 @@ def static_background(scenery: Scenery, layout: Layout) -> np.ndarray:
 class MovingCue:
     """Draws the setting's moving cue onto frame k."""
 
-    def __init__(self, scenery: Scenery, layout: Layout, fps: float) -> None:
+    def __init__(self, scenery: Scenery, layout: Layout, fps: float, frames: int) -> None:
         self.scenery, self.layout, self.fps = scenery, layout, fps
+        times = np.arange(frames) / fps
+        self.gust = gust_envelope(times, scenery.seed)
+        self.swell = swell_envelope(times, scenery.seed)
         rng = np.random.default_rng([scenery.seed, 12])
         h, w = layout.height, layout.width
         self.line = max(1, round(layout.short_side / 128))
@@ -77,20 +80,17 @@ class MovingCue:
         h, w = self.layout.height, self.layout.width
         if ambience == "rain":
             span = self.ground + self.streak_len
-            y = np.mod(self.streak_phase + self.streak_speed * k, span) - self.streak_len
-            for x, top in zip(self.streak_x, y, strict=True):
-                bottom = min(top + self.streak_len, self.ground - 1)
-                if bottom > top:
-                    draw_line(frame, x, top, x - 0.3 * (bottom - top), bottom, colour, self.line)
+            top = np.mod(self.streak_phase + self.streak_speed * k, span) - self.streak_len
+            bottom = np.minimum(top + self.streak_len, self.ground - 1)
+            shown = bottom > top
+            top, bottom, x = top[shown], bottom[shown], self.streak_x[shown]
+            draw_lines(frame, x, top, x - 0.3 * (bottom - top), bottom, colour, self.line)
         elif ambience == "wind":
-            gust = float(gust_envelope(np.array([t]), self.scenery.seed)[0])
-            for x, phase in zip(self.blade_x, self.blade_phase, strict=True):
-                sway = 0.05 * w * gust * (0.6 + 0.4 * np.sin(2 * np.pi * 1.5 * t + phase))
-                draw_line(
-                    frame, x, self.ground - 1, x + sway, self.ground - self.blade_len, colour, self.line
-                )
+            sway = 0.05 * w * self.gust[k] * (0.6 + 0.4 * np.sin(2 * np.pi * 1.5 * t + self.blade_phase))
+            root = np.full(len(self.blade_x), self.ground - 1.0)
+            tip = np.full(len(self.blade_x), self.ground - self.blade_len)
+            draw_lines(frame, self.blade_x, root, self.blade_x + sway, tip, colour, self.line)
         elif ambience == "seaside":
-            swell = float(swell_envelope(np.array([t]), self.scenery.seed)[0])
-            waterline = h * (0.5 - 0.06 * swell)
+            waterline = h * (0.5 - 0.06 * self.swell[k])
             side = self.layout.wall if self.scenery.surface else 0
             fill_rect(frame, side, waterline, w - side, self.ground, colour)

@@ -13,7 +13,8 @@ ANALYSIS_SIDE = 64
 LEVELS = 2
 WINDOW_SIGMA = 2.0
 ITERATIONS = 2
-MIN_DETERMINANT = 1e-6
+MIN_DETERMINANT = 1e-12
+RELATIVE_DETERMINANT = 1e-4  # of the largest in the batch: flat regions get no flow
 
 
 def grey_frames(frames: np.ndarray) -> tuple[np.ndarray, float]:
@@ -58,7 +59,7 @@ def _lk_step(a: np.ndarray, b: np.ndarray, flow: np.ndarray) -> np.ndarray:
     )
     sxt, syt = _smooth(ix * it, WINDOW_SIGMA), _smooth(iy * it, WINDOW_SIGMA)
     det = sxx * syy - sxy * sxy
-    ok = det > MIN_DETERMINANT
+    ok = det > max(MIN_DETERMINANT, RELATIVE_DETERMINANT * float(det.max()))
     safe = np.where(ok, det, 1.0)
     du = np.where(ok, (-syy * sxt + sxy * syt) / safe, 0.0)
     dv = np.where(ok, (sxy * sxt - sxx * syt) / safe, 0.0)
@@ -76,10 +77,9 @@ def lucas_kanade(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     flow = np.zeros(pyramid[-1][0].shape + (2,), dtype=np.float32)
     for level, (pa, pb) in enumerate(reversed(pyramid)):
         if level:
-            flow = 2.0 * flow.repeat(2, axis=1).repeat(2, axis=2)
-            flow = np.pad(
-                flow, ((0, 0), (0, pa.shape[1] - flow.shape[1]), (0, pa.shape[2] - flow.shape[2]), (0, 0))
-            )
+            h, w = pa.shape[1:]
+            flow = (2.0 * flow.repeat(2, axis=1).repeat(2, axis=2))[:, :h, :w]
+            flow = np.pad(flow, ((0, 0), (0, h - flow.shape[1]), (0, w - flow.shape[2]), (0, 0)), mode="edge")
         for _ in range(ITERATIONS):
             flow = _lk_step(pa, pb, flow)
     return flow

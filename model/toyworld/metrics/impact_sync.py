@@ -1,9 +1,11 @@
 """Impact sync: does each sound land on the frame where its visible contact happens?
 
-First a global lag is found: the shift of the audio onsets that lines up the most of them
-with the visual contacts (events counted with a Gaussian kernel a quarter frame wide). Then
+First a global lag is found: the shift (within +-``max_lag_s``) of the audio onsets that
+lines up the most of them with the visual contacts (events counted with a Gaussian kernel a
+quarter frame wide; of two lags within a tenth of an event, the one nearer zero). Then
 every visual contact takes the audio onset nearest to where that lag puts it, within
-``max_offset_s``; its offset is onset time minus contact time (positive = audio late).
+``match_window_s``; its offset is onset time minus contact time (positive = audio late).
+A contact with no onset there is unmatched.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 LEAD_TOLERANCE_FRAMES = 0.5
+SYNC_PRIOR = 0.1
 DETECTOR_SLACK_S = 0.002
 
 
@@ -25,15 +28,16 @@ def global_lag(contacts: np.ndarray, onsets: np.ndarray, fps: float, max_lag_s: 
     if not len(near):
         return None
     score = np.exp(-0.5 * ((near[None, :] - lags[:, None]) / sigma) ** 2).sum(axis=1)
-    best = np.flatnonzero(score >= score.max() - 1e-9)
-    return float(lags[best[np.argmin(np.abs(lags[best]))]])
+    # A mild prior towards sync: a lag must line up at least a tenth of an event more.
+    score -= SYNC_PRIOR * np.abs(lags) / max_lag_s
+    return float(lags[int(np.argmax(score))])
 
 
 def impact_sync(
     contact_times: np.ndarray,
     onset_times: np.ndarray,
     fps: float,
-    max_offset_s: float = 0.25,
+    match_window_s: float = 0.125,
     max_lag_s: float = 0.5,
 ) -> dict:
     """Impact-sync figures for visual contacts and audio onsets (both in seconds)."""
@@ -46,11 +50,9 @@ def impact_sync(
         if lag is None:
             offsets.append(None)
             continue
-        candidates = onsets[np.abs(onsets - c) <= max_offset_s]
-        if not len(candidates):
-            offsets.append(None)
-            continue
-        offsets.append(float(candidates[np.argmin(np.abs(candidates - (c + lag)))] - c))
+        distance = np.abs(onsets - (c + lag))
+        nearest = int(np.argmin(distance))
+        offsets.append(float(onsets[nearest] - c) if distance[nearest] <= match_window_s else None)
     matched = np.array([o for o in offsets if o is not None])
     tolerance = frame + DETECTOR_SLACK_S
     within = (

@@ -98,20 +98,17 @@ def _key_colours(keys: np.ndarray) -> np.ndarray:
 
 
 def background_colour(frames: np.ndarray) -> np.ndarray:
-    """The most common colour (16 levels per channel) along the frame borders, where objects
-    rarely are, refined to the mean of its pixels."""
+    """The most common colour (16 levels per channel) in a ring along the frame edges an
+    eighth of the picture wide, where objects rarely are, refined to the mean of its pixels."""
     sample = frames[:: max(1, len(frames) // 8)]
-    border = np.concatenate(
-        [
-            sample[:, :2].reshape(-1, 3),
-            sample[:, -2:].reshape(-1, 3),
-            sample[:, :, :2].reshape(-1, 3),
-            sample[:, :, -2:].reshape(-1, 3),
-        ]
-    ).astype(np.float64)
-    coarse = (border // 16).astype(np.int64)
+    f, h, w, _ = sample.shape
+    ring = max(2, min(h, w) // 8)
+    edge = np.ones((h, w), dtype=bool)
+    edge[ring : h - ring, ring : w - ring] = False
+    pixels = sample[:, edge].reshape(-1, 3).astype(np.float64)
+    coarse = (pixels // 16).astype(np.int64)
     keys = coarse[:, 0] * 256 + coarse[:, 1] * 16 + coarse[:, 2]
-    return border[keys == np.bincount(keys).argmax()].mean(axis=0)
+    return pixels[keys == np.bincount(keys).argmax()].mean(axis=0)
 
 
 def colour_clusters(colours: np.ndarray, counts: np.ndarray, min_count: int) -> np.ndarray:
@@ -175,10 +172,9 @@ def _label_objects(frames: np.ndarray, min_area: int) -> tuple[np.ndarray, list[
         if not count:
             continue
         areas = np.bincount(labels.ravel(), minlength=count + 1)
-        for label, box in enumerate(ndimage.find_objects(labels), start=1):
-            if box is None or areas[label] < min_area:
-                continue
-            fs, ys, xs = box
+        boxes = ndimage.find_objects(labels)
+        for label in np.flatnonzero(areas[1:] >= min_area) + 1:
+            fs, ys, xs = boxes[label - 1]
             bh, bw = ys.stop - ys.start, xs.stop - xs.start
             if min(bh, bw) < min_side or bh > MAX_SPAN_SHARE * h or bw > MAX_SPAN_SHARE * w:
                 continue
