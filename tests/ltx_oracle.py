@@ -148,9 +148,13 @@ def checkpoint_tensors(transformer: LTXModel | None, processor: EmbeddingsProces
             if k.startswith("feature_extractor."):
                 out["text_embedding_projection." + k.removeprefix("feature_extractor.")] = v
             elif k.startswith("video_connector."):
-                out["model.diffusion_model.video_embeddings_connector." + k.removeprefix("video_connector.")] = v
+                out[
+                    "model.diffusion_model.video_embeddings_connector." + k.removeprefix("video_connector.")
+                ] = v
             elif k.startswith("audio_connector."):
-                out["model.diffusion_model.audio_embeddings_connector." + k.removeprefix("audio_connector.")] = v
+                out[
+                    "model.diffusion_model.audio_embeddings_connector." + k.removeprefix("audio_connector.")
+                ] = v
     return {k: v.contiguous() for k, v in out.items()}
 
 

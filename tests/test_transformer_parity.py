@@ -50,7 +50,9 @@ def _ref_forward(model, video_latent, audio_latent, sigma, vctx, actx, vmask=Non
     vm = vs.denoise_mask if vmask is None else vmask.reshape(b, -1, 1).float()
     am = as_.denoise_mask if amask is None else amask.reshape(b, -1, 1).float()
     video = Modality(latent=vs.latent, sigma=sig, timesteps=vm * sigma, positions=vs.positions, context=vctx)
-    audio = Modality(latent=as_.latent, sigma=sig, timesteps=am * sigma, positions=as_.positions, context=actx)
+    audio = Modality(
+        latent=as_.latent, sigma=sig, timesteps=am * sigma, positions=as_.positions, context=actx
+    )
     ptb = ptb or BatchedPerturbationConfig.empty(b)
     with torch.no_grad():
         v, a = model(video, audio, ptb)
@@ -79,7 +81,9 @@ def _inputs(config, batch=1, seed=3):
 def pair(request, tmp_path_factory):
     config = tiny_config(request.param)
     ref = reference_transformer(config, seed=11)
-    path = write_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny.safetensors", config, checkpoint_tensors(ref, None))
+    path = write_checkpoint(
+        tmp_path_factory.mktemp("ckpt") / "tiny.safetensors", config, checkpoint_tensors(ref, None)
+    )
     ours = load_transformer(path, dtype=torch.float32)
     return request.param, ref, ours
 
@@ -102,9 +106,13 @@ def test_uniform_sigma_matches_reference(pair):
 
 def _cfg_of(model):
     c = model.cfg
-    out = {"caption_channels": c.caption_channels, "num_attention_heads": c.video_heads,
-           "attention_head_dim": c.video_head_dim, "audio_num_attention_heads": c.audio_heads,
-           "audio_attention_head_dim": c.audio_head_dim}
+    out = {
+        "caption_channels": c.caption_channels,
+        "num_attention_heads": c.video_heads,
+        "attention_head_dim": c.video_head_dim,
+        "audio_num_attention_heads": c.audio_heads,
+        "audio_attention_head_dim": c.audio_head_dim,
+    }
     if not c.caption_projection:
         out["caption_proj_before_connector"] = True
     return out
@@ -124,8 +132,15 @@ def test_masked_clean_first_frame_follows_the_generation(pair):
     else:
         rv, ra = _ref_forward(ref, x["video"], x["audio"], 0.7, x["vctx"], x["actx"], vmask, amask)
     ov, oa = predict_velocity(
-        ours, x["video"], x["audio"], 0.7, video_context=x["vctx"], audio_context=x["actx"], fps=FPS,
-        video_mask=vmask, audio_mask=amask,
+        ours,
+        x["video"],
+        x["audio"],
+        0.7,
+        video_context=x["vctx"],
+        audio_context=x["actx"],
+        fps=FPS,
+        video_mask=vmask,
+        audio_mask=amask,
     )
     assert _max_diff(ov, rv) <= TOL and _max_diff(oa, ra) <= TOL
 
@@ -191,5 +206,7 @@ def test_loaded_config_reads_the_generation(pair):
     generation, _, ours = pair
     c = ours.cfg
     assert c.generation == generation
-    assert (c.gated_attention, c.cross_attention_adaln, not c.caption_projection) == ((generation == "2.3"),) * 3
+    assert (c.gated_attention, c.cross_attention_adaln, not c.caption_projection) == (
+        (generation == "2.3"),
+    ) * 3
     assert c.rope_type == ("split" if generation == "2.3" else "interleaved")

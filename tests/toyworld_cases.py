@@ -31,13 +31,21 @@ def rendered(kinds: tuple[str, ...], count: int, first_seed: int = 1000) -> tupl
 
 
 @lru_cache(maxsize=4)
-def measured_contacts(kinds: tuple[str, ...], count: int) -> tuple:
-    """Per clip, the visual contact times (s) the tracker finds."""
+def tracked(kinds: tuple[str, ...], count: int) -> tuple:
+    """Per clip, (tracked scene, its visual contacts)."""
     out = []
     for clip in rendered(kinds, count):
-        found = visual_contacts(track_objects(clip.frames))
-        out.append(np.array([c.frame / float(clip.fps) for c in found]))
+        scene = track_objects(clip.frames)
+        out.append((scene, visual_contacts(scene)))
     return tuple(out)
+
+
+def measured_contacts(kinds: tuple[str, ...], count: int) -> tuple:
+    """Per clip, the visual contact times (s) the tracker finds."""
+    return tuple(
+        np.array([c.frame / float(clip.fps) for c in contacts])
+        for clip, (_, contacts) in zip(rendered(kinds, count), tracked(kinds, count), strict=True)
+    )
 
 
 def foreign_clip(audio_delay_s: float = 0.0) -> tuple[np.ndarray, float, np.ndarray, int, list[float]]:

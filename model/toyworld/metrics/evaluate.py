@@ -13,7 +13,7 @@ from .av_align import av_align
 from .delivery import delivery, stream_timing
 from .flow import frame_flows
 from .impact_sync import impact_sync
-from .lip_sync import lip_sync
+from .lip_sync import face_mouth, lip_sync
 from .motion_lag import audio_flux_per_frame, motion_change, motion_lag
 from .onsets import detect_onsets, onset_envelope
 from .tracking import track_objects
@@ -61,7 +61,7 @@ def evaluate_clip(
             for t in scene.tracks
         ],
         "impacts": impact_sync([c.frame / rate for c in contacts], onsets.times, rate),
-        "lip_sync": lip_sync(video, scene, mono, sr, rate),
+        "lip_sync": lip_sync(face_mouth(video, scene), mono, sr, rate),
         "av_align": av_align(flows, scale, mono, sr, rate),
         "motion_lag": motion_lag(
             motion_change(flows, scale), audio_flux_per_frame(flux, hop_s, count, rate), rate

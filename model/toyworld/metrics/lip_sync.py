@@ -59,14 +59,19 @@ def speech_envelope(waveform: np.ndarray, sr: int, frames: int, fps: float) -> n
     return frame_rms(band, sr, frames, fps)
 
 
-def lip_sync(
-    frames: np.ndarray, scene: Scene, waveform: np.ndarray, sr: int, fps: float, max_lag_s: float = 0.5
-) -> dict:
+def face_mouth(frames: np.ndarray, scene: Scene) -> np.ndarray | None:
+    """(F,) mouth opening of the face in the clip, or None when there is no face."""
     face = find_face(scene)
-    if face is None:
+    return None if face is None else mouth_opening(frames, scene, face)
+
+
+def lip_sync(
+    mouth: np.ndarray | None, waveform: np.ndarray, sr: int, fps: float, max_lag_s: float = 0.5
+) -> dict:
+    """Lip-sync figures for a mouth-opening series (from ``face_mouth``) and a mono waveform."""
+    if mouth is None:
         return {"face_found": False, "correlation": None, "lag_ms": None, "best_correlation": None}
-    mouth = mouth_opening(frames, scene, face)
-    envelope = speech_envelope(waveform, sr, len(frames), fps)
+    envelope = speech_envelope(waveform, sr, len(mouth), fps)
     lag = best_lag(mouth, envelope, max(1, round(max_lag_s * fps)))
     return {
         "face_found": True,

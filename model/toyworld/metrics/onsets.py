@@ -21,7 +21,7 @@ FLUX_LAG = 4  # frames compared (16 ms apart), so a rise spread over a window is
 N_MELS = 40
 PEAK_HALF_WINDOW_S = 0.03
 MEDIAN_HALF_WINDOW_S = 0.25
-MIN_RISE_DB = 2.0
+MIN_RISE_DB = 2.5
 MAD_FACTOR = 5.0
 MIN_GAP_S = 0.03
 SILENCE_DB = -70.0
@@ -49,6 +49,8 @@ def onset_envelope(x: np.ndarray, sr: int) -> tuple[np.ndarray, float, np.ndarra
     flux = np.zeros(len(mel_db))
     rise = mel_db[FLUX_LAG:] - mel_db[:-FLUX_LAG]
     flux[FLUX_LAG:] = np.maximum(rise, 0.0).mean(axis=1)
+    # The first frames have nothing to compare with: hold the first real value there.
+    flux[:FLUX_LAG] = flux[FLUX_LAG] if len(flux) > FLUX_LAG else 0.0
     return flux, hop / sr, mel_db
 
 
