@@ -25,12 +25,19 @@ class Actors:
     mouth: np.ndarray | None = None  # (F,) opening 0..1
 
 
-def draw_face(frame: np.ndarray, layout: Layout, opening: float) -> None:
+def draw_face(frame: np.ndarray, layout: Layout) -> None:
+    """The cartoon face without its mouth (it does not move, so it is drawn once)."""
     cx, cy = layout.face_centre
     r = layout.face_radius
     fill_disc(frame, cx, cy, r, SKIN_COLOUR)
     for side in (-1, 1):
         fill_disc(frame, cx + side * 0.38 * r, cy - 0.3 * r, 0.1 * r, EYE_COLOUR)
+
+
+def draw_mouth(frame: np.ndarray, layout: Layout, opening: float) -> None:
+    """An ellipse whose height, and so its area, is proportional to the opening 0..1."""
+    cx, cy = layout.face_centre
+    r = layout.face_radius
     half_height = 0.3 * r * opening
     if half_height >= 0.5:
         fill_ellipse(frame, cx, cy + 0.42 * r, 0.45 * r, half_height, MOUTH_COLOUR)
@@ -42,11 +49,18 @@ def render_frames(spec: SceneSpec, layout: Layout, actors: Actors) -> np.ndarray
     background = static_background(scenery, layout)
     cue = MovingCue(scenery, layout, float(fmt.fps), fmt.frames)
     frames = np.empty((fmt.frames, fmt.height, fmt.width, 3), dtype=np.uint8)
+    frames[:] = background
+    for k in range(fmt.frames):
+        cue.draw(frames[k], k)
+    if actors.mouth is not None:
+        # The face does not move and sits in front of the cue: drawn once, pasted into every frame.
+        face = np.zeros_like(background)
+        draw_face(face, layout)
+        footprint = face.any(axis=-1)
+        frames[:, footprint] = face[footprint]
     glass_half = glass_size(layout)
     for k in range(fmt.frames):
         frame = frames[k]
-        frame[:] = background
-        cue.draw(frame, k)
         for trajectory, radius, colour in actors.balls:
             fill_disc(frame, trajectory.x[k], trajectory.y[k], radius, BALL_COLOURS[colour])
         if actors.glass is not None and (actors.glass_landing is None or k < actors.glass_landing):
@@ -58,5 +72,5 @@ def render_frames(spec: SceneSpec, layout: Layout, actors: Actors) -> np.ndarray
             for fx, fy in zip(actors.fragments.x[k], actors.fragments.y[k], strict=True):
                 fill_rect(frame, fx - s, fy - s, fx + s, fy + s, GLASS_COLOUR)
         if actors.mouth is not None:
-            draw_face(frame, layout, float(actors.mouth[k]))
+            draw_mouth(frame, layout, float(actors.mouth[k]))
     return frames
