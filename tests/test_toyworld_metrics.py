@@ -8,14 +8,16 @@ thresholds asserted below.
 
 from __future__ import annotations
 
+import io
 import json
 from functools import lru_cache
 
+import av
 import numpy as np
 import pytest
 from talkies.model.toyworld import BallSpec, build_spec, parse_caption, render
 from talkies.model.toyworld.metrics import evaluate_clip
-from talkies.model.toyworld.metrics.adherence import adherence, observe
+from talkies.model.toyworld.metrics.adherence import adherence, colour_name, observe
 from talkies.model.toyworld.metrics.audio_scene import describe_audio
 from talkies.model.toyworld.metrics.av_align import av_align, intersection_over_union
 from talkies.model.toyworld.metrics.delivery import integrated_loudness, stream_timing, true_peak_db
@@ -23,6 +25,8 @@ from talkies.model.toyworld.metrics.flow import frame_flows
 from talkies.model.toyworld.metrics.impact_sync import impact_sync
 from talkies.model.toyworld.metrics.lip_sync import face_mouth, lip_sync
 from talkies.model.toyworld.metrics.onsets import detect_onsets
+from talkies.model.toyworld.metrics.tracking import track_objects
+from talkies.model.toyworld.metrics.visual_contacts import visual_contacts
 from toyworld_cases import delay_audio, foreign_clip, frames_to_samples, measured_contacts, rendered, tracked
 
 IMPACTS = ("impacts", "glass")
@@ -206,6 +210,36 @@ def test_adherence_drops_with_wrong_captions_or_silence():
     music_checks = [c["ok"] for r in silent for c in r["checks"] if c["check"] == "music" and c["expected"]]
     assert music_checks and not any(music_checks)
     assert _pass_rate(silent) < 0.8
+
+
+def _through_h264(frames: np.ndarray) -> np.ndarray:
+    """Frames after an H.264 yuv420p encode and decode (chroma halved, blocks, ringing)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        stream.options = {"crf": "23"}
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
+    buffer.seek(0)
+    with av.open(buffer) as container:
+        return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
+
+
+def test_visual_metrics_survive_h264_compression():
+    for clip in rendered(IMPACTS, IMPACT_CLIPS)[:6]:
+        decoded = _through_h264(clip.frames)
+        scene = track_objects(decoded)
+        found = np.array([c.frame for c in visual_contacts(scene)])
+        truth = np.array([c.frame for c in clip.truth.contacts])
+        assert len(found) == len(truth) and np.abs(found - truth).max() <= 1
+        assert {colour_name(t.colour) for t in scene.tracks} - {None} == set(clip.truth.colour_counts)
+    for clip in rendered(("voice",), VOICE_CLIPS)[:3]:
+        decoded = _through_h264(clip.frames)
+        mouth = face_mouth(decoded, track_objects(decoded))
+        audio = clip.waveform.mean(axis=0).astype(np.float64)
+        assert lip_sync(mouth, audio, clip.sample_rate, 24.0)["correlation"] >= 0.9
 
 
 def test_av_align_follows_the_published_definition():

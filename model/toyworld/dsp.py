@@ -62,14 +62,6 @@ def damped_modes(
     return modes.sum(axis=0)
 
 
-def add_at(track: np.ndarray, sound: np.ndarray, start: int) -> None:
-    """Add ``sound`` into ``track`` from sample ``start`` on, cut at the track's end."""
-    if start >= track.shape[-1]:
-        return
-    end = min(track.shape[-1], start + sound.shape[-1])
-    track[..., start:end] += sound[..., : end - start]
-
-
 def pan_gains(position: float) -> tuple[float, float]:
     """Equal-power left/right gains for a position 0 (left) .. 1 (right)."""
     angle = 0.5 * np.pi * float(np.clip(position, 0.0, 1.0))

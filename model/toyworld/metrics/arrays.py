@@ -38,11 +38,6 @@ def as_channels(waveform) -> np.ndarray:
     return x
 
 
-def as_mono(waveform) -> np.ndarray:
-    """(T,) float64: the mean of the channels."""
-    return as_channels(waveform).mean(axis=0)
-
-
 def as_fps(fps) -> float:
     value = float(fps)
     if not value > 0:

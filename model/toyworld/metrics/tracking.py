@@ -42,10 +42,6 @@ class Track:
         return ~np.isnan(self.x)
 
     @property
-    def first(self) -> int:
-        return int(np.flatnonzero(self.present)[0])
-
-    @property
     def last(self) -> int:
         return int(np.flatnonzero(self.present)[-1])
 
