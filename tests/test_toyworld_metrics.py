@@ -80,6 +80,15 @@ def test_tracker_sees_every_ground_truth_contact():
     assert found / total >= 0.98 and extra / total <= 0.02
 
 
+def test_wall_contacts_between_frames_are_placed_between_frames():
+    ball = BallSpec("green", "small", x=0.37, fall_frames=8, cross_frames=20, direction=1)
+    clip = render(build_spec("impacts", balls=[ball]))
+    truth = [c.time * 24 for c in clip.truth.contacts if c.side != "floor"]
+    found = [c.frame for c in visual_contacts(track_objects(clip.frames)) if c.kind == "wall"]
+    assert [round(t % 1, 1) for t in truth] == [0.6, 0.6]
+    assert found == pytest.approx(truth, abs=0.1)
+
+
 def test_impact_sync_is_near_perfect_on_ground_truth():
     figures = _impact_figures(lambda i, clip: clip.waveform)
     assert _pooled_within(figures) >= 0.98

@@ -19,7 +19,7 @@ import numpy as np
 from .tracking import Scene
 
 MIN_SPEED_SHARE = 0.005  # of the analysed frame height, per frame
-ABRUPTNESS = 1.5  # velocity change at a contact vs the neighbouring frames' changes
+SHARPNESS = 3.0  # velocity change across a wall contact vs the changes around it
 AREA_STABILITY = 1.25
 LINEAR_MOTION = 0.1  # acceleration below this share of the speed counts as straight-line motion
 
@@ -42,30 +42,27 @@ def _reliable(scene: Scene, index: int, frames: range) -> bool:
     return not any(scene.crowded(index, k) for k in frames)
 
 
-def _changes(v: np.ndarray, k: int) -> tuple[float, float, float]:
-    """Velocity changes at frames k-1, k, k+1 (NaN where unknown). v[k] = pos[k] - pos[k-1]."""
-
-    def dv(i: int) -> float:
-        return float(v[i + 1] - v[i]) if 1 <= i and i + 1 < len(v) else float("nan")
-
-    return dv(k - 1), dv(k), dv(k + 1)
-
-
-def _abrupt(v: np.ndarray, k: int, min_speed: float) -> bool:
-    before, at, after = _changes(v, k)
-    neighbours = [abs(c) for c in (before, after) if not np.isnan(c)]
-    return abs(at) >= ABRUPTNESS * max(neighbours + [min_speed])
+def _sharp_turn(v: np.ndarray, k: int, min_speed: float) -> bool:
+    """Whether the velocity change across frame k (over two frame steps, so a contact between
+    frames counts whole) stands far out from the changes just before and after: a knock,
+    not a smooth turn."""
+    if k < 1 or k + 1 >= len(v) or np.isnan([v[k - 1], v[k + 1]]).any():
+        return False
+    around = [
+        abs(v[i + 1] - v[i])
+        for i in (k - 2, k + 1)
+        if 1 <= i and i + 1 < len(v) and not np.isnan([v[i], v[i + 1]]).any()
+    ]
+    return abs(v[k + 1] - v[k - 1]) >= SHARPNESS * max(around + [min_speed])
 
 
 def _crossing(pos: np.ndarray, v: np.ndarray, k: int) -> float:
-    """Where straight incoming and outgoing motions meet, if the motion is straight; else k."""
-    if k < 2 or k + 2 >= len(pos) or np.isnan(pos[[k - 2, k - 1, k + 1, k + 2]]).any():
+    """Where the straight incoming and outgoing motions meet, if both are straight; else k."""
+    if k < 3 or k + 3 >= len(pos) or np.isnan(pos[k - 3 : k + 4]).any():
         return float(k)
     v_in, v_out = v[k - 1], v[k + 2]
-    speed = max(abs(v_in), abs(v_out))
-    if abs(v[k - 1] - v[k - 2] if k >= 3 and not np.isnan(v[k - 2]) else 0.0) > LINEAR_MOTION * speed:
-        return float(k)
-    if v_in == v_out:
+    bend = max(abs(v[k - 1] - v[k - 2]), abs(v[k + 3] - v[k + 2]))
+    if v_in == v_out or bend > LINEAR_MOTION * max(abs(v_in), abs(v_out)):
         return float(k)
     t = (pos[k + 1] - pos[k - 1] + v_in * (k - 1) - v_out * (k + 1)) / (v_in - v_out)
     return float(np.clip(t, k - 1, k + 1))
@@ -88,7 +85,7 @@ def track_contacts(scene: Scene, index: int, min_speed: float) -> list[VisualCon
             found.append(VisualContact(float(k), "floor", index, x[k] / s, y[k] / s))
         hx_in, hx_out = vx[k], vx[k + 1]
         if abs(hx_in) > min_speed and abs(hx_out) > min_speed and np.sign(hx_in) != np.sign(hx_out):
-            if _abrupt(vx, k, min_speed):
+            if _sharp_turn(vx, k, min_speed):
                 found.append(VisualContact(_crossing(x, vx, k), "wall", index, x[k] / s, y[k] / s))
     last = track.last
     if (
