@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+from typing import TYPE_CHECKING, Union
+
 import numpy as np
 
+if TYPE_CHECKING:
+    import torch
 
-def _numpy(x) -> np.ndarray:
+Array = Union[np.ndarray, "torch.Tensor"]  # noqa: UP007 (a string member needs Union)
+
+
+def _numpy(x: Array) -> np.ndarray:
     if hasattr(x, "detach"):
         x = x.detach().cpu()
         if str(x.dtype) == "torch.bfloat16":
@@ -14,7 +22,7 @@ def _numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def as_frames(frames) -> np.ndarray:
+def as_frames(frames: Array) -> np.ndarray:
     """(F, H, W, 3) uint8 from uint8 or float 0..1 frames; a leading batch of one is dropped."""
     x = _numpy(frames)
     if x.ndim == 5 and x.shape[0] == 1:
@@ -26,7 +34,7 @@ def as_frames(frames) -> np.ndarray:
     return x
 
 
-def as_channels(waveform) -> np.ndarray:
+def as_channels(waveform: Array) -> np.ndarray:
     """(C, T) float64 from (T,), (C, T) or (1, C, T)."""
     x = _numpy(waveform).astype(np.float64)
     if x.ndim == 3 and x.shape[0] == 1:
@@ -38,7 +46,7 @@ def as_channels(waveform) -> np.ndarray:
     return x
 
 
-def as_fps(fps) -> float:
+def as_fps(fps: float | Fraction) -> float:
     value = float(fps)
     if not value > 0:
         raise ValueError(f"fps must be positive; got {fps}")

@@ -5,9 +5,11 @@ Times are in seconds, offsets and lags in milliseconds, positive = audio late.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..caption_parse import parse_caption
 from .adherence import adherence, colour_name, observe
-from .arrays import as_channels, as_fps, as_frames
+from .arrays import Array, as_channels, as_fps, as_frames
 from .audio_scene import describe_audio
 from .av_align import av_align
 from .delivery import delivery, stream_timing
@@ -21,7 +23,12 @@ from .visual_contacts import visual_contacts
 
 
 def evaluate_clip(
-    frames, fps, waveform, sample_rate: int, caption: str | None = None, streams: list | None = None
+    frames: Array,
+    fps: float | Fraction,
+    waveform: Array,
+    sample_rate: int,
+    caption: str | None = None,
+    streams: list | None = None,
 ) -> dict:
     """Every metric on one clip.
 

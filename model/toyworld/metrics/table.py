@@ -8,10 +8,12 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from .arrays import Array
 from .evaluate import evaluate_clip
 
 HEADLINES = (
@@ -40,9 +42,9 @@ HEADLINES = (
 @dataclass(frozen=True)
 class ClipInput:
     name: str
-    frames: object
-    fps: object
-    waveform: object
+    frames: Array
+    fps: float | Fraction
+    waveform: Array
     sample_rate: int
     caption: str | None = None
     streams: list | None = None
