@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from .metrics import ClipInput, evaluate_many, summary_row, write_table
-
-log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,7 +133,8 @@ def evaluate_inputs(clips: list[ClipInput], as_json: bool, table: str | None) ->
         everything = rows + [summary_row(rows)]
         print(json.dumps({"clips": rows, "mean": everything[-1]}) if as_json else _table_text(everything))
     if table:
-        log.info("wrote %s", write_table(everything, table))
+        # On stderr, so that --json output stays one JSON object.
+        print(f"wrote {write_table(everything, table)}", file=sys.stderr)
     return 0
 
 
