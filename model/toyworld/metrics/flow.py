@@ -21,7 +21,8 @@ def grey_frames(frames: np.ndarray) -> tuple[np.ndarray, float]:
     """(F, h, w) luminance 0..1 reduced by block averaging, and the reduction factor."""
     f, h, w, _ = frames.shape
     step = max(1, int(np.ceil(max(h, w) / ANALYSIS_SIDE)))
-    luma = frames.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0
+    rgb = frames.astype(np.float32) / 255.0
+    luma = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
     if step > 1:
         hh, ww = h // step * step, w // step * step
         luma = luma[:, :hh, :ww].reshape(f, hh // step, step, ww // step, step).mean(axis=(2, 4))
