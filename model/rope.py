@@ -20,14 +20,21 @@ import torch
 from .config import RopeType
 
 
-@lru_cache(maxsize=16)
-def _frequency_grid(theta: float, axes: int, dim: int, float64: bool) -> torch.Tensor:
+# Both are cached per device: copying host values in on every call would make the host wait
+# for the device (a blocking host-to-device copy) inside the sampling loop.
+@lru_cache(maxsize=32)
+def _frequency_grid(theta: float, axes: int, dim: int, float64: bool, device: torch.device) -> torch.Tensor:
     """theta ** linspace(0, 1, n) · π/2, with n = dim // (2 · axes)."""
     n = dim // (2 * axes)
     if float64:
         grid = np.power(theta, np.linspace(0.0, 1.0, n, dtype=np.float64))
-        return torch.tensor(grid * math.pi / 2, dtype=torch.float32)
-    return torch.pow(theta, torch.linspace(0.0, 1.0, n, dtype=torch.float32)) * math.pi / 2
+        return torch.tensor(grid * math.pi / 2, dtype=torch.float32).to(device)
+    return (torch.pow(theta, torch.linspace(0.0, 1.0, n, dtype=torch.float32)) * math.pi / 2).to(device)
+
+
+@lru_cache(maxsize=32)
+def _axis_scale(max_pos: tuple[int, ...], dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    return torch.tensor(max_pos, dtype=dtype).view(1, len(max_pos), 1).to(device)
 
 
 @dataclass(frozen=True)
@@ -56,9 +63,9 @@ def rope_angles(
     axes = positions.shape[1]
     if axes != len(max_pos):
         raise ValueError(f"positions have {axes} axes but the model expects {len(max_pos)}")
-    scale = torch.tensor(max_pos, dtype=positions.dtype, device=positions.device).view(1, axes, 1)
+    scale = _axis_scale(tuple(max_pos), positions.dtype, positions.device)
     fraction = (positions / scale).permute(0, 2, 1)  # (B, T, axes)
-    grid = _frequency_grid(float(theta), axes, dim, float64).to(positions.device)
+    grid = _frequency_grid(float(theta), axes, dim, float64, positions.device)
     angles = grid * (fraction.unsqueeze(-1) * 2 - 1)  # (B, T, axes, n)
     return angles.transpose(-1, -2).flatten(2)
 
