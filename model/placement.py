@@ -23,7 +23,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from .streaming import stream_blocks
+from .streaming import resident_blocks_within, stream_blocks
 from .swap import owned_tensors, set_tensor
 
 log = logging.getLogger(__name__)
@@ -68,15 +68,25 @@ def _offloaded(module: nn.Module, device: torch.device) -> Iterator[nn.Module]:
 
 @contextmanager
 def working(
-    module: nn.Module, device: torch.device | str, policy: Policy = "offload", *, ahead: int = 2
+    module: nn.Module,
+    device: torch.device | str,
+    policy: Policy = "offload",
+    *,
+    ahead: int = 2,
+    weights_budget: int | None = None,
 ) -> Iterator[nn.Module]:
-    """``module`` on ``device`` for the duration of the ``with`` block, as ``policy`` says."""
+    """``module`` on ``device`` for the duration of the ``with`` block, as ``policy`` says.
+
+    ``stream`` only: ``ahead`` blocks are copied in ahead of use, and when ``weights_budget``
+    (device bytes for the blocks' weights) is given, as many blocks as fit in it stay resident.
+    """
     device = torch.device(device)
     policy = check_policy(policy)
     if policy == "resident" or device.type == "cpu":
         yield module.to(device)
     elif policy == "stream" and hasattr(module, "transformer_blocks"):
-        streamer = stream_blocks(module, device, ahead=ahead)
+        keep = 0 if weights_budget is None else resident_blocks_within(module, weights_budget, ahead)
+        streamer = stream_blocks(module, device, ahead=ahead, keep_resident=keep)
         try:
             yield module
         finally:

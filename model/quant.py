@@ -30,6 +30,7 @@ def dequantize_fp8(weight: torch.Tensor, scale: torch.Tensor, dtype: torch.dtype
     return (weight.float() * scale.float()).to(dtype)
 
 
+@torch.compiler.assume_constant_result
 def scaled_mm_supported(device: torch.device) -> bool:
     """fp8 tensor cores: CUDA compute capability 8.9 (Ada) or newer."""
     if device.type != "cuda":

@@ -39,14 +39,20 @@ def _axis_scale(max_pos: tuple[int, ...], dtype: torch.dtype, device: torch.devi
 
 @dataclass(frozen=True)
 class Rope:
-    """Cosines and sines ready to rotate queries or keys of one attention layer."""
+    """Cosines and signed sines (B, T, H·D) laid out like the queries they rotate.
+
+    Rotating is then ``x · cos + partner(x) · sin`` with ``partner`` swapping each value
+    with the one it rotates against (its pair neighbour, or the other half of its head):
+    three passes over x instead of a gather of halves and a re-interleave.
+    """
 
     cos: torch.Tensor
     sin: torch.Tensor
     layout: RopeType
+    heads: int
 
     def to(self, dtype: torch.dtype) -> Rope:
-        return Rope(self.cos.to(dtype), self.sin.to(dtype), self.layout)
+        return Rope(self.cos.to(dtype), self.sin.to(dtype), self.layout, self.heads)
 
 
 def rope_angles(
@@ -93,25 +99,23 @@ def make_rope(
     if pad:
         cos = torch.cat([torch.ones_like(cos[..., :pad]), cos], dim=-1)
         sin = torch.cat([torch.zeros_like(sin[..., :pad]), sin], dim=-1)
-    if layout == "split":
-        b, t, _ = cos.shape
-        cos = cos.reshape(b, t, heads, -1).transpose(1, 2)
-        sin = sin.reshape(b, t, heads, -1).transpose(1, 2)
-    return Rope(cos.to(dtype), sin.to(dtype), layout)
+    if layout == "interleaved":
+        # Pairs (a, b) → (a·c − b·s, b·c + a·s): the first of each pair takes −sin.
+        sin = torch.stack((-sin[..., 0::2], sin[..., 1::2]), dim=-1).flatten(-2)
+    else:
+        # Halves (a, b) of each head → (a·c − b·s, b·c + a·s).
+        cos, sin = (t.unflatten(-1, (heads, -1)) for t in (cos, sin))
+        cos = torch.cat((cos, cos), dim=-1).flatten(-2)
+        sin = torch.cat((-sin, sin), dim=-1).flatten(-2)
+    return Rope(cos.to(dtype), sin.to(dtype), layout, heads)
+
+
+def _partners(x: torch.Tensor, rope: Rope) -> torch.Tensor:
+    if rope.layout == "interleaved":
+        return x.unflatten(-1, (-1, 2)).flip(-1).flatten(-2)
+    return x.unflatten(-1, (rope.heads, 2, -1)).flip(-2).flatten(-3)
 
 
 def apply_rope(x: torch.Tensor, rope: Rope) -> torch.Tensor:
     """Rotate x (B, T, H·D) and return the same layout."""
-    if rope.layout == "interleaved":
-        pairs = x.unflatten(-1, (-1, 2))
-        rotated = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
-        return x * rope.cos + rotated * rope.sin
-    b, t, _ = x.shape
-    heads = rope.cos.shape[1]
-    halves = x.reshape(b, t, heads, 2, -1).transpose(1, 2)  # (B, H, T, 2, D/2)
-    first, second = halves[..., 0, :], halves[..., 1, :]
-    out = torch.stack(
-        (first * rope.cos - second * rope.sin, second * rope.cos + first * rope.sin),
-        dim=-2,
-    )
-    return out.transpose(1, 2).reshape(b, t, -1)
+    return torch.addcmul(x * rope.cos, _partners(x, rope), rope.sin)

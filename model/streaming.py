@@ -144,9 +144,7 @@ class BlockStreamer:
         # Weights must stay ordinary tensors even when installed under inference_mode: compiled
         # blocks would otherwise see a different kind of input and compile again.
         with torch.inference_mode(False):
-            self._others_host = self._move_others()
-            for i in self.resident:
-                blocks[i].to(self.device)
+            self._host_originals = self._move_unstreamed()
             self._packs = [_pack(blocks[i], pin=self.cuda) for i in self.streamed]
             size = max((p.nbytes for p in self._packs), default=0)
             self._slots = [torch.empty(size, dtype=torch.uint8, device=self.device) for _ in range(n_slots)]
@@ -177,12 +175,14 @@ class BlockStreamer:
         blocks = self.model.transformer_blocks
         return sum(s.numel() for s in self._slots) + sum(_nbytes(blocks[i]) for i in self.resident)
 
-    def _move_others(self) -> list[tuple[nn.Module, str, torch.Tensor]]:
-        """Everything outside the blocks goes to the device; host originals are kept to return to."""
-        in_blocks = {id(m) for m in self.model.transformer_blocks.modules()}
+    def _move_unstreamed(self) -> list[tuple[nn.Module, str, torch.Tensor]]:
+        """Resident blocks and everything outside the blocks go to the device; host originals
+        are kept, so returning to the host needs no copy."""
+        blocks = self.model.transformer_blocks
+        streamed = {id(m) for i in self.streamed for m in blocks[i].modules()}
         host = []
         for owner, name, t in owned_tensors(self.model):
-            if id(owner) not in in_blocks and t.device != self.device:
+            if id(owner) not in streamed and t.device != self.device:
                 host.append((owner, name, t.detach()))
                 set_tensor(owner, name, t.detach().to(self.device))
         return host
@@ -251,9 +251,9 @@ class BlockStreamer:
         for pack in self._packs:
             pack.point_at(pack.host_views if on_host else [t.to(target) for t in pack.host_views])
         if on_host:
-            for owner, name, host in self._others_host:
+            for owner, name, host in self._host_originals:
                 set_tensor(owner, name, host)
-        self._others_host = []
+        self._host_originals = []
         for owner, name, t in owned_tensors(self.model):
             if t.device != target:
                 set_tensor(owner, name, t.detach().to(target))

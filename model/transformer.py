@@ -155,13 +155,13 @@ class AVBlock(nn.Module):
         keep, skip_all = skip
         h = modulate(rms_norm(x, self.eps), s.ada(table, 0), s.ada(table, 1))
         h = self_attn(h, rope=s.rope, mask=s.attention_bias, keep=keep, skip_all=skip_all)
-        x = x + h * s.ada(table, 2)
+        x = torch.addcmul(x, h, s.ada(table, 2))
         if prompt_table is None:
             return x + text_attn(rms_norm(x, self.eps), s.context, mask=s.context_mask)
         q = modulate(rms_norm(x, self.eps), s.ada(table, 6), s.ada(table, 7))
         kv = prompt_table.to(s.prompt_mod.dtype) + s.prompt_mod
         context = modulate(s.context, kv[:, :, 0], kv[:, :, 1])
-        return x + text_attn(q, context, mask=s.context_mask) * s.ada(table, 8)
+        return torch.addcmul(x, text_attn(q, context, mask=s.context_mask), s.ada(table, 8))
 
     def _cross(
         self,
@@ -222,11 +222,11 @@ class AVBlock(nn.Module):
         if run_v:
             t = self.scale_shift_table
             h = self.ff(modulate(rms_norm(v.x, self.eps), v.ada(t, 3), v.ada(t, 4)))
-            v.x = v.x + h * v.ada(t, 5)
+            v.x = torch.addcmul(v.x, h, v.ada(t, 5))
         if run_a:
             t = self.audio_scale_shift_table
             h = self.audio_ff(modulate(rms_norm(a.x, self.eps), a.ada(t, 3), a.ada(t, 4)))
-            a.x = a.x + h * a.ada(t, 5)
+            a.x = torch.addcmul(a.x, h, a.ada(t, 5))
 
 
 class AVTransformer(nn.Module):

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from talkies.model.placement import check_policy, working
+from talkies.model.streaming import block_bytes
 from talkies.model.talkies_model import TalkiesModel
 
 from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint
@@ -64,6 +65,15 @@ def test_stream_keeps_blocks_on_the_host_and_the_rest_on_the_device():
     with working(model, "meta", "stream"):  # the packed host copy is reused, not rebuilt
         pass
     assert _pointers(model.transformer_blocks[0]) == packed_ptrs != block_ptrs
+
+
+def test_a_weights_budget_keeps_the_blocks_that_fit_resident():
+    model = tiny_transformer(num_layers=6)
+    per_block = block_bytes(model)
+    with working(model, "meta", "stream", ahead=1, weights_budget=4 * per_block):
+        on_device = [i for i, b in enumerate(model.transformer_blocks) if _devices(b) == {"meta"}]
+    assert on_device == [2, 5]  # 2 slots + 2 resident blocks, spread out
+    assert _devices(model) == {"cpu"}
 
 
 def test_streamed_model_computes_the_same_inside_working():
