@@ -80,6 +80,7 @@ BACKENDS: tuple[Backend, ...] = (
     ),
 )
 BACKEND_NAMES = (AUTO, SDPA, *(b.name for b in BACKENDS))
+_BY_NAME = {b.name: b for b in BACKENDS}
 
 _modules: dict[str, ModuleType | None] = {}
 _capabilities: dict[int, tuple[int, int]] = {}
@@ -149,9 +150,6 @@ def _sdpa(
 def _chosen(device: torch.device, dtype: torch.dtype, head_dim: int, masked: bool) -> str:
     # Decided once per traced graph when compiled; the choice only depends on constants.
     return choose_backend(device, dtype, head_dim, masked)
-
-
-_BY_NAME = {b.name: b for b in BACKENDS}
 
 
 def attention(

@@ -15,7 +15,6 @@ call it with ``resident`` and move modules as they see fit.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -25,8 +24,6 @@ from torch import nn
 
 from .streaming import resident_blocks_within, stream_blocks
 from .swap import owned_tensors, set_tensor
-
-log = logging.getLogger(__name__)
 
 Policy = Literal["resident", "offload", "stream"]
 POLICIES: tuple[str, ...] = ("resident", "offload", "stream")
