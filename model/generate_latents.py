@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Literal
 
 import torch
 
@@ -62,7 +63,7 @@ def sample_clip(
     seed: int,
     video_guidance: Guidance = NO_GUIDANCE,
     audio_guidance: Guidance = NO_GUIDANCE,
-    batch_passes: bool = False,
+    batch_passes: bool | Literal["auto"] = "auto",
     on_step: Callable[[StepPreview], None] | None = None,
 ) -> AVLatent:
     """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values.

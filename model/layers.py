@@ -17,7 +17,8 @@ def rms_norm(x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
 
 
 def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    return x * (1 + scale) + shift
+    """x · (1 + scale) + shift in one pass over x."""
+    return torch.addcmul(shift, x, 1 + scale)
 
 
 class Attention(nn.Module):

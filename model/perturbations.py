@@ -34,6 +34,23 @@ def skip(kind: Skip, blocks: Iterable[int] | None = None) -> SkipRule:
     return SkipRule(kind, None if blocks is None else frozenset(blocks))
 
 
+Keep = tuple[torch.Tensor | None, bool]
+
+
+@dataclass(frozen=True)
+class BlockSkips:
+    """One block's decisions per attention kind: (per-sample keep factor or None, all skipped).
+
+    Resolved before the block's math runs, so that math never reads the block index
+    (one compiled graph then serves every block).
+    """
+
+    video_self: Keep
+    audio_self: Keep
+    audio_to_video: Keep
+    video_to_audio: Keep
+
+
 @dataclass(frozen=True)
 class Perturbations:
     """One tuple of rules per batch element."""
@@ -67,3 +84,11 @@ class Perturbations:
             keep = torch.tensor([0.0 if h else 1.0 for h in hits], dtype=like.dtype).to(like.device)
             self._keep_cache[key] = keep.view(-1, 1, 1)
         return self._keep_cache[key], False
+
+    def at_block(self, block: int, like: torch.Tensor) -> BlockSkips:
+        return BlockSkips(
+            self.keep(Skip.VIDEO_SELF, block, like),
+            self.keep(Skip.AUDIO_SELF, block, like),
+            self.keep(Skip.AUDIO_TO_VIDEO, block, like),
+            self.keep(Skip.VIDEO_TO_AUDIO, block, like),
+        )

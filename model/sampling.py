@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import torch
 
 from .guidance import Guidance, GuidancePass, PassKind, plan_passes
+from .pass_batching import free_device_bytes, pass_activation_bytes, should_batch
 from .perturbations import Perturbations
 from .text import PromptEmbedding
 from .transformer import AVTransformer, MaskLevels, Stream
@@ -72,7 +74,11 @@ def _repeat_levels(levels: MaskLevels, times: int) -> MaskLevels:
 
 
 class Denoiser:
-    """Guided x0 prediction for both streams at one σ, reusing work the plan allows."""
+    """Guided x0 prediction for both streams at one σ, reusing work the plan allows.
+
+    ``batch_passes``: run the guidance passes as one batch (True), one after another (False),
+    or batch them when the device's memory allows ("auto", decided once per shape).
+    """
 
     def __init__(
         self,
@@ -81,8 +87,10 @@ class Denoiser:
         negative: PromptEmbedding | None,
         video_guidance: Guidance,
         audio_guidance: Guidance,
-        batch_passes: bool = False,
+        batch_passes: bool | Literal["auto"] = "auto",
     ) -> None:
+        if batch_passes not in (True, False, "auto"):
+            raise ValueError(f"batch_passes must be True, False or 'auto'; got {batch_passes!r}")
         self.model = model
         self.prompt = prompt
         self.negative = negative
@@ -92,6 +100,7 @@ class Denoiser:
         if any(p.negative_prompt for p in self.passes) and negative is None:
             raise ValueError("CFG above 1 needs a negative prompt (an empty one is fine)")
         self.batch_passes = batch_passes
+        self._auto_batch: dict[tuple, bool] = {}
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         self._levels: dict[int, MaskLevels] = {}
         self._skips: dict[tuple, Perturbations] = {}
@@ -102,6 +111,19 @@ class Denoiser:
         if key not in self._skips:
             self._skips[key] = Perturbations(sum((((p.rules),) * batch for p in passes), ()))
         return self._skips[key]
+
+    def _batching(self, video: LatentState, audio: LatentState, passes: int) -> bool:
+        if self.batch_passes != "auto":
+            return bool(self.batch_passes)
+        key = (video.latent.shape, audio.latent.shape, passes)
+        if key not in self._auto_batch:
+            b, v_tokens, _ = video.latent.shape
+            a_tokens, text_tokens = audio.latent.shape[1], self.prompt.video.shape[1]
+            pass_bytes = pass_activation_bytes(
+                self.model.cfg, v_tokens, a_tokens, text_tokens, b, video.latent.dtype
+            )
+            self._auto_batch[key] = should_batch(passes, pass_bytes, free_device_bytes(video.latent.device))
+        return self._auto_batch[key]
 
     def _levels_of(self, state: LatentState) -> MaskLevels:
         key = id(state.mask)
@@ -149,7 +171,7 @@ class Denoiser:
         step: int,
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
         b = video.latent.shape[0]
-        if not self.batch_passes or len(passes) == 1:
+        if len(passes) == 1 or not self._batching(video, audio, len(passes)):
             out = []
             for p in passes:
                 v, a = self._streams(video, audio, sigma, p, step)

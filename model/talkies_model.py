@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import torch
 from .checkpoint import Checkpoint
 from .config import TransformerConfig
 from .parts import load_text_conditioner, load_transformer, resolve_dtype
+from .placement import Policy, check_policy, working
 from .text import PromptEmbedding, TextConditioner
 from .text_encoder import HFTextEncoder, check_prompt
 from .text_encoder_source import open_text_encoder
@@ -26,6 +28,9 @@ class TalkiesModel:
 
     ``dtype``: auto, bf16, fp16, fp32 or fp8 (fp8 holds the transformer blocks' weights in
     e4m3 and computes in bf16). ``text_encoder``: a folder overriding the checkpoint's own.
+    ``offload``: where parts wait between uses (model/placement.py): "resident" loads them
+    onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
+    works (``working``), "stream" streaming the transformer's blocks.
     """
 
     def __init__(
@@ -35,12 +40,15 @@ class TalkiesModel:
         text_encoder: str | Path | None = None,
         device: torch.device | str = "cpu",
         dtype: torch.dtype | str = "auto",
+        offload: Policy = "resident",
     ) -> None:
         self.path = Path(path)
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
         self.device = torch.device(device)
+        self.offload = check_policy(offload)
+        self.load_device = self.device if self.offload == "resident" else torch.device("cpu")
         self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
         self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
         self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
@@ -74,13 +82,14 @@ class TalkiesModel:
     @property
     def transformer(self) -> AVTransformer:
         return self._part(
-            "transformer", lambda: load_transformer(self.checkpoint, self.device, self.weight_dtype)
+            "transformer", lambda: load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
         )
 
     @property
     def conditioner(self) -> TextConditioner:
         return self._part(
-            "conditioner", lambda: load_text_conditioner(self.checkpoint, self.device, self.compute_dtype)
+            "conditioner",
+            lambda: load_text_conditioner(self.checkpoint, self.load_device, self.compute_dtype),
         )
 
     @property
@@ -88,15 +97,28 @@ class TalkiesModel:
         return self._part(
             "text_encoder",
             lambda: open_text_encoder(
-                self.config.get("text_encoder", {}), self.text_encoder_folder, device=self.device,
+                self.config.get("text_encoder", {}), self.text_encoder_folder, device=self.load_device,
                 dtype=self.compute_dtype,
             ),
         )
+
+    @contextmanager
+    def working(self, part: str) -> Iterator[Any]:
+        """A part ("transformer", "conditioner", "text_encoder") on the compute device for the
+        duration of the ``with`` block, loading it first if needed."""
+        if part not in ("transformer", "conditioner", "text_encoder"):
+            raise ValueError(f"part must be transformer, conditioner or text_encoder; got {part!r}")
+        loaded = getattr(self, part)
+        module = loaded.model if isinstance(loaded, HFTextEncoder) else loaded
+        with working(module, self.device, self.offload):
+            yield loaded
 
     def encode_prompts(self, prompts: Sequence[str], *, required: bool = True) -> PromptEmbedding:
         """Prompts → the context both streams attend to (one row per prompt)."""
         texts = [check_prompt(p, required=required) for p in prompts]
         with torch.inference_mode():
-            encoded = self.text_encoder.encode(texts)
+            with self.working("text_encoder") as encoder:
+                encoded = encoder.encode(texts)
             encoded.hidden = encoded.hidden.to(self.compute_dtype)
-            return self.conditioner(encoded)
+            with self.working("conditioner") as conditioner:
+                return conditioner(encoded)

@@ -16,7 +16,7 @@ from torch import nn
 
 from .config import TransformerConfig
 from .layers import AdaLNSingle, Attention, CaptionProjection, FeedForward, modulate, rms_norm
-from .perturbations import Perturbations, Skip
+from .perturbations import BlockSkips, Keep, Perturbations
 from .rope import Rope, make_rope
 
 
@@ -149,20 +149,19 @@ class AVBlock(nn.Module):
         prompt_table: torch.Tensor | None,
         self_attn: Attention,
         text_attn: Attention,
-        skip_kind: Skip,
-        perturbations: Perturbations,
+        skip: Keep,
     ) -> torch.Tensor:
         x = s.x
-        keep, skip_all = perturbations.keep(skip_kind, self.idx, x)
+        keep, skip_all = skip
         h = modulate(rms_norm(x, self.eps), s.ada(table, 0), s.ada(table, 1))
         h = self_attn(h, rope=s.rope, mask=s.attention_bias, keep=keep, skip_all=skip_all)
-        x = x + h * s.ada(table, 2)
+        x = torch.addcmul(x, h, s.ada(table, 2))
         if prompt_table is None:
             return x + text_attn(rms_norm(x, self.eps), s.context, mask=s.context_mask)
         q = modulate(rms_norm(x, self.eps), s.ada(table, 6), s.ada(table, 7))
         kv = prompt_table.to(s.prompt_mod.dtype) + s.prompt_mod
         context = modulate(s.context, kv[:, :, 0], kv[:, :, 1])
-        return x + text_attn(q, context, mask=s.context_mask) * s.ada(table, 8)
+        return torch.addcmul(x, text_attn(q, context, mask=s.context_mask), s.ada(table, 8))
 
     def _cross(
         self,
@@ -183,6 +182,10 @@ class AVBlock(nn.Module):
         return out if keep is None else out * keep
 
     def forward(self, v: _StreamState, a: _StreamState, perturbations: Perturbations) -> None:
+        self.compute(v, a, perturbations.at_block(self.idx, v.x))
+
+    def compute(self, v: _StreamState, a: _StreamState, skips: BlockSkips) -> None:
+        """The block's math, given its skip decisions (what ``compile_blocks`` compiles)."""
         run_v = v.enabled and v.x.numel() > 0
         run_a = a.enabled and a.x.numel() > 0
         if run_v:
@@ -192,8 +195,7 @@ class AVBlock(nn.Module):
                 self.prompt_scale_shift_table,
                 self.attn1,
                 self.attn2,
-                Skip.VIDEO_SELF,
-                perturbations,
+                skips.video_self,
             )
         if run_a:
             a.x = self._self_and_text(
@@ -202,8 +204,7 @@ class AVBlock(nn.Module):
                 self.audio_prompt_scale_shift_table,
                 self.audio_attn1,
                 self.audio_attn2,
-                Skip.AUDIO_SELF,
-                perturbations,
+                skips.audio_self,
             )
         run_a2v = run_v and a.x.numel() > 0
         run_v2a = run_a and v.x.numel() > 0
@@ -211,21 +212,21 @@ class AVBlock(nn.Module):
             v_norm, a_norm = rms_norm(v.x, self.eps), rms_norm(a.x, self.eps)
             vt, at = self.scale_shift_table_a2v_ca_video, self.scale_shift_table_a2v_ca_audio
             if run_a2v:
-                keep, skip_all = perturbations.keep(Skip.AUDIO_TO_VIDEO, self.idx, v.x)
+                keep, skip_all = skips.audio_to_video
                 if not skip_all:
                     v.x = v.x + self._cross(v, a, v_norm, a_norm, vt, at, 0, self.audio_to_video_attn, keep)
             if run_v2a:
-                keep, skip_all = perturbations.keep(Skip.VIDEO_TO_AUDIO, self.idx, a.x)
+                keep, skip_all = skips.video_to_audio
                 if not skip_all:
                     a.x = a.x + self._cross(a, v, a_norm, v_norm, at, vt, 2, self.video_to_audio_attn, keep)
         if run_v:
             t = self.scale_shift_table
             h = self.ff(modulate(rms_norm(v.x, self.eps), v.ada(t, 3), v.ada(t, 4)))
-            v.x = v.x + h * v.ada(t, 5)
+            v.x = torch.addcmul(v.x, h, v.ada(t, 5))
         if run_a:
             t = self.audio_scale_shift_table
             h = self.audio_ff(modulate(rms_norm(a.x, self.eps), a.ada(t, 3), a.ada(t, 4)))
-            a.x = a.x + h * a.ada(t, 5)
+            a.x = torch.addcmul(a.x, h, a.ada(t, 5))
 
 
 class AVTransformer(nn.Module):
