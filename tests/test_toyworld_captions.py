@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from talkies.model.toyworld import describe, parse_caption, render, sample_spec
 from talkies.model.toyworld.caption import floor_contacts_in_clip
 from talkies.model.toyworld.caption_parse import caption_words, property_words

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+
 from talkies.model.toyworld import BallSpec, build_spec, render
 from talkies.model.toyworld.eval_cli import add_arguments, run
 from talkies.model.toyworld.metrics import ClipInput, evaluate_many, summary_row, write_table

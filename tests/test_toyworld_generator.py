@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+
 from talkies.model.toyworld import BallSpec, ClipFormat, GlassSpec, build_spec, render, sample_spec
 from talkies.model.toyworld.layout import Layout
 from talkies.model.toyworld.vocabulary import BALL_COLOURS, GLASS_COLOUR

@@ -15,6 +15,8 @@ from functools import lru_cache
 import av
 import numpy as np
 import pytest
+from toyworld_cases import delay_audio, foreign_clip, frames_to_samples, measured_contacts, rendered, tracked
+
 from talkies.model.toyworld import BallSpec, build_spec, parse_caption, render
 from talkies.model.toyworld.metrics import evaluate_clip
 from talkies.model.toyworld.metrics.adherence import adherence, colour_name, observe
@@ -27,7 +29,6 @@ from talkies.model.toyworld.metrics.lip_sync import face_mouth, lip_sync
 from talkies.model.toyworld.metrics.onsets import detect_onsets
 from talkies.model.toyworld.metrics.tracking import track_objects
 from talkies.model.toyworld.metrics.visual_contacts import visual_contacts
-from toyworld_cases import delay_audio, foreign_clip, frames_to_samples, measured_contacts, rendered, tracked
 
 IMPACTS = ("impacts", "glass")
 IMPACT_CLIPS = 24

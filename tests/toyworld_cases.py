@@ -6,6 +6,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
+
 from talkies.model.toyworld import render, sample_spec
 from talkies.model.toyworld.metrics.tracking import track_objects
 from talkies.model.toyworld.metrics.visual_contacts import visual_contacts

@@ -86,8 +86,11 @@ def write_builtin_checkpoint(
     tensors.update(_split_vae("vae.", *video))
     tensors.update(_split_vae("audio_vae.", *audio))
     out = {
-        k: (v.detach().cpu().contiguous() if STATISTICS in k or not v.is_floating_point()
-            else v.detach().cpu().to(dtype).contiguous())
+        k: (
+            v.detach().cpu().contiguous()
+            if STATISTICS in k or not v.is_floating_point()
+            else v.detach().cpu().to(dtype).contiguous()
+        )
         for k, v in tensors.items()
     }
     return write_safetensors(path, out, {"config": json.dumps(config), "model_version": MODEL_VERSION})

@@ -56,8 +56,12 @@ def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     budget = QUICK if args.quick else FULL
     result = reproduce(args.out, budget, seed=args.seed, device=args.device, evaluate=not args.skip_eval)
-    summary = {"checkpoint": str(result.checkpoint), "seconds": round(time.monotonic() - start, 1),
-               "device": args.device, "budget": budget.__dict__}
+    summary = {
+        "checkpoint": str(result.checkpoint),
+        "seconds": round(time.monotonic() - start, 1),
+        "device": args.device,
+        "budget": budget.__dict__,
+    }
     (args.out / "run.json").write_text(json.dumps(summary, indent=2))
     print(result.checkpoint)
     return 0

@@ -40,8 +40,14 @@ class LatentDataset:
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".part")
         torch.save(
-            {"video": self.video, "audio": self.audio, "text": self.text, "captions": self.captions,
-             "seeds": self.seeds}, tmp,
+            {
+                "video": self.video,
+                "audio": self.audio,
+                "text": self.text,
+                "captions": self.captions,
+                "seeds": self.seeds,
+            },
+            tmp,
         )
         tmp.replace(path)
 
@@ -76,5 +82,6 @@ def encode_clips(
         audio.append(latent[0, :, :AUDIO_FRAMES].to(torch.float16))
         captions.append(clip.caption)
         progress.update(i)
-    return LatentDataset(torch.stack(video), torch.stack(audio), text_states(text_encoder, captions), captions,
-                         list(seeds))
+    return LatentDataset(
+        torch.stack(video), torch.stack(audio), text_states(text_encoder, captions), captions, list(seeds)
+    )

@@ -45,7 +45,7 @@ def _load_pair(path: Path, encoder: torch.nn.Module, decoder: torch.nn.Module) -
     with SafetensorsFile(path) as f:
         state = {k: f.read(k) for k in f.keys()}
     for prefix, module in (("encoder.", encoder), ("decoder.", decoder)):
-        module.load_state_dict({k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)})
+        module.load_state_dict({k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)})
 
 
 def _save_pair(path: Path, encoder: torch.nn.Module, decoder: torch.nn.Module) -> None:
@@ -62,7 +62,9 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
     if not fitted_video.exists():
         raw = out / "video_vae.safetensors"
         if not raw.exists():
-            train_video_vae(raw, steps=budget.video_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device)
+            train_video_vae(
+                raw, steps=budget.video_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device
+            )
         _load_pair(raw, *video)
         stats = range(STATISTICS_SEEDS_START, STATISTICS_SEEDS_START + budget.statistics_clips)
         fit_video_statistics(video[0].eval(), stats)
@@ -71,7 +73,9 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
     if not fitted_audio.exists():
         raw = out / "audio_vae.safetensors"
         if not raw.exists():
-            train_audio_vae(raw, steps=budget.audio_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device)
+            train_audio_vae(
+                raw, steps=budget.audio_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device
+            )
         _load_pair(raw, *audio)
         stats = range(STATISTICS_SEEDS_START, STATISTICS_SEEDS_START + budget.statistics_clips)
         fit_audio_statistics(audio[0].eval(), stats)
@@ -99,12 +103,23 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool) -> R
         initialize(transformer, conditioner, seed)
         empty = text_states(text_encoder, [""])[0]
         transformer, conditioner = train_transformer(
-            transformer, conditioner, dataset, empty, steps=budget.transformer_steps,
-            batch=budget.transformer_batch, lr=5e-4, seed=seed, max_tokens=TEXT_ENCODER["max_tokens"],
+            transformer,
+            conditioner,
+            dataset,
+            empty,
+            steps=budget.transformer_steps,
+            batch=budget.transformer_batch,
+            lr=5e-4,
+            seed=seed,
+            max_tokens=TEXT_ENCODER["max_tokens"],
             device=device,
         )
         write_builtin_checkpoint(
-            checkpoint, config, transformer=transformer.cpu(), conditioner=conditioner.cpu(), video=video,
+            checkpoint,
+            config,
+            transformer=transformer.cpu(),
+            conditioner=conditioner.cpu(),
+            video=video,
             audio=audio,
         )
     evaluation = None

@@ -59,7 +59,12 @@ class FlowBatch:
 
 
 def conditioning_masks(
-    b: int, frames: int, per_frame: int, audio_pos: torch.Tensor, video_pos: torch.Tensor, rng: np.random.Generator
+    b: int,
+    frames: int,
+    per_frame: int,
+    audio_pos: torch.Tensor,
+    video_pos: torch.Tensor,
+    rng: np.random.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Denoise masks (1 = generate) with a clean first frame or a clean prefix on some samples."""
     vmask = torch.ones(b, frames * per_frame)
@@ -76,8 +81,15 @@ def conditioning_masks(
     return vmask, amask
 
 
-def make_batch(ds: LatentDataset, idx: list[int], empty: torch.Tensor, max_tokens: int, shift: float,
-               rng: np.random.Generator, device) -> FlowBatch:
+def make_batch(
+    ds: LatentDataset,
+    idx: list[int],
+    empty: torch.Tensor,
+    max_tokens: int,
+    shift: float,
+    rng: np.random.Generator,
+    device,
+) -> FlowBatch:
     b = len(idx)
     v0 = video_tokens(ds.video[idx].float())
     a0 = audio_tokens(ds.audio[idx].float())

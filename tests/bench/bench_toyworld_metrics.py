@@ -18,6 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from toyworld_cases import delay_audio, frames_to_samples, rendered, tracked  # noqa: E402
+
 from talkies.model.toyworld import parse_caption  # noqa: E402
 from talkies.model.toyworld.metrics import evaluate_clip  # noqa: E402
 from talkies.model.toyworld.metrics.adherence import adherence, observe  # noqa: E402
@@ -27,7 +29,6 @@ from talkies.model.toyworld.metrics.flow import frame_flows  # noqa: E402
 from talkies.model.toyworld.metrics.impact_sync import impact_sync  # noqa: E402
 from talkies.model.toyworld.metrics.lip_sync import face_mouth, lip_sync  # noqa: E402
 from talkies.model.toyworld.metrics.onsets import detect_onsets  # noqa: E402
-from toyworld_cases import delay_audio, frames_to_samples, rendered, tracked  # noqa: E402
 
 IMPACTS, VOICE, ALL = ("impacts", "glass"), ("voice",), ("impacts", "glass", "voice", "ambience")
 
