@@ -11,14 +11,37 @@ from typing import Any
 
 import torch
 
+from .audio_config import audio_vae_config
+from .audio_loaders import load_audio_decoder, load_audio_encoder, load_vocoder
+from .audio_vae import AudioDecoder, AudioEncoder
 from .checkpoint import Checkpoint
 from .config import TransformerConfig
-from .parts import load_text_conditioner, load_transformer, resolve_dtype
+from .parts import (
+    load_text_conditioner,
+    load_transformer,
+    load_video_decoder,
+    load_video_encoder,
+    resolve_dtype,
+)
 from .placement import Policy, check_policy, working
 from .text import PromptEmbedding, TextConditioner
 from .text_encoder import HFTextEncoder, check_prompt
 from .text_encoder_source import open_text_encoder
 from .transformer import AVTransformer
+from .video_vae import VideoDecoder, VideoEncoder
+from .video_vae_config import video_vae_config
+from .vocoder import Vocoder
+
+PARTS = (
+    "transformer",
+    "conditioner",
+    "text_encoder",
+    "video_encoder",
+    "video_decoder",
+    "audio_encoder",
+    "audio_decoder",
+    "vocoder",
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +120,62 @@ class TalkiesModel:
         return self._part(
             "text_encoder",
             lambda: open_text_encoder(
-                self.config.get("text_encoder", {}), self.text_encoder_folder, device=self.load_device,
+                self.config.get("text_encoder", {}),
+                self.text_encoder_folder,
+                device=self.load_device,
                 dtype=self.compute_dtype,
             ),
         )
 
+    @property
+    def video_encoder(self) -> VideoEncoder:
+        return self._part(
+            "video_encoder", lambda: load_video_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def video_decoder(self) -> VideoDecoder:
+        return self._part(
+            "video_decoder", lambda: load_video_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def audio_encoder(self) -> AudioEncoder:
+        return self._part(
+            "audio_encoder", lambda: load_audio_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def audio_decoder(self) -> AudioDecoder:
+        return self._part(
+            "audio_decoder", lambda: load_audio_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def vocoder(self) -> Vocoder:
+        return self._part("vocoder", lambda: load_vocoder(self.checkpoint, self.load_device))
+
+    @property
+    def video_latent_channels(self) -> int:
+        return video_vae_config(self.config.get("vae", {})).latent_channels
+
+    @property
+    def audio_latent_shape(self) -> tuple[int, int]:
+        """(channels, mel bins) of the audio latent."""
+        cfg = audio_vae_config(self.config)
+        return cfg.z_channels, cfg.latent_mel_bins
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Generation defaults a Talkies checkpoint carries (empty for LTX-2 files)."""
+        return dict(self.config.get("talkies", {}))
+
     @contextmanager
     def working(self, part: str) -> Iterator[Any]:
-        """A part ("transformer", "conditioner", "text_encoder") on the compute device for the
-        duration of the ``with`` block, loading it first if needed."""
-        if part not in ("transformer", "conditioner", "text_encoder"):
-            raise ValueError(f"part must be transformer, conditioner or text_encoder; got {part!r}")
+        """A part (one of PARTS) on the compute device for the duration of the ``with`` block,
+        loading it first if needed."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {', '.join(PARTS)}; got {part!r}")
         loaded = getattr(self, part)
         module = loaded.model if isinstance(loaded, HFTextEncoder) else loaded
         with working(module, self.device, self.offload):

@@ -56,7 +56,7 @@ AUDIO_VAE = {
         "params": {
             "sampling_rate": SAMPLE_RATE,
             "ddconfig": {
-                "ch": 32,
+                "ch": 16,
                 "ch_mult": [1, 2, 4],
                 "num_res_blocks": 1,
                 "attn_resolutions": [],

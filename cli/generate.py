@@ -1,0 +1,84 @@
+"""``python -m talkies generate "PROMPT" -o clip.mp4``: one clip with sound, in one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..model.builtin import builtin_checkpoint
+from ..model.guidance import Guidance
+from ..model.image_prep import load_image
+from ..model.media import write_clip
+from ..model.pipeline import defaults_for, generate
+from ..model.talkies_model import TalkiesModel
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("prompt", help="what happens in the clip and what it sounds like")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("talkies.mp4"), help="MP4 file or folder to write"
+    )
+    p.add_argument("--image", type=Path, help="a picture to start from (image-to-video)")
+    p.add_argument("--image-strength", type=float, default=1.0, help="how exactly the clip keeps the image")
+    p.add_argument("--seconds", type=float, help="duration (rounded to whole 8-frame steps)")
+    p.add_argument("--frames", type=int, help="frame count, 8k+1 (instead of --seconds)")
+    p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
+    p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
+    p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    p.add_argument("--negative", default="", help="what to steer away from")
+    p.add_argument("--video-cfg", type=float, help="video guidance scale")
+    p.add_argument("--audio-cfg", type=float, help="audio guidance scale")
+    p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
+    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
+    p.add_argument("--loudness", type=float, choices=[-14.0, -16.0, -23.0], help="normalise to this LUFS")
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    model = TalkiesModel(
+        args.model or builtin_checkpoint(),
+        text_encoder=args.text_encoder,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    d = defaults_for(model)
+    video = d.video if args.video_cfg is None else Guidance(**{**d.video.__dict__, "cfg": args.video_cfg})
+    audio = d.audio if args.audio_cfg is None else Guidance(**{**d.audio.__dict__, "cfg": args.audio_cfg})
+    image = None if args.image is None else load_image(args.image)
+    clip = generate(
+        model,
+        args.prompt,
+        negative=args.negative,
+        image=image,
+        image_strength=args.image_strength,
+        width=args.width,
+        height=args.height,
+        frames=args.frames,
+        seconds=args.seconds,
+        fps=args.fps,
+        seed=args.seed,
+        steps=args.steps,
+        video_guidance=video,
+        audio_guidance=audio,
+    )
+    path = write_clip(
+        args.output,
+        clip.images,
+        clip.fps,
+        clip.audio.as_audio(),
+        prefix="talkies",
+        loudness=args.loudness,
+        metadata={"prompt": args.prompt, "seed": args.seed, "model": model.path.name},
+    )
+    print(path)
+    print(
+        f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
