@@ -12,6 +12,7 @@ from .av_latent import AVLatent
 from .conditioning import append_keyframe, drop_appended
 from .guidance import Guidance
 from .latents import audio_latent, audio_positions, audio_tokens, video_latent, video_positions, video_tokens
+from .perturbations import SkipRule
 from .sampling import Denoiser, LatentState, StepPreview, add_noise, denoise
 from .schedule import check_sigmas
 from .text import PromptEmbedding
@@ -65,6 +66,7 @@ def sample_clip(
     audio_guidance: Guidance = NO_GUIDANCE,
     batch_passes: bool | Literal["auto"] = "auto",
     on_step: Callable[[StepPreview], None] | None = None,
+    always_skip: tuple[SkipRule, ...] = (),
 ) -> AVLatent:
     """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values.
 
@@ -86,6 +88,7 @@ def sample_clip(
         video_guidance,
         audio_guidance,
         batch_passes=batch_passes,
+        always_skip=always_skip,
     )
     with torch.inference_mode():
         video, audio = denoise(denoiser, video, audio, sigmas, on_step)

@@ -25,6 +25,7 @@ from .guidance import (
 )
 from .image_prep import prepare_conditioning
 from .latents import VIDEO_TIME_SCALE, latent_frames_for
+from .perturbations import Skip, skip
 from .sampling import StepPreview
 from .schedule import check_sigmas, ltx2_sigmas
 from .talkies_model import TalkiesModel
@@ -132,6 +133,9 @@ def sigmas_for(model: TalkiesModel, latent: AVLatent, steps: int | None = None, 
     return ltx2_sigmas(steps or d.steps, tokens)
 
 
+ISOLATION = (skip(Skip.AUDIO_TO_VIDEO), skip(Skip.VIDEO_TO_AUDIO))
+
+
 def sample(
     model: TalkiesModel,
     latent: AVLatent,
@@ -143,7 +147,9 @@ def sample(
     video_guidance: Guidance,
     audio_guidance: Guidance,
     on_step: Callable[[StepPreview], None] | None = None,
+    isolate_modalities: bool = False,
 ) -> AVLatent:
+    """``isolate_modalities`` switches the audio↔video cross-attention off in every pass."""
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
     with model.working("transformer") as transformer:
         return sample_clip(
@@ -156,6 +162,7 @@ def sample(
             video_guidance=video_guidance,
             audio_guidance=audio_guidance,
             on_step=on_step,
+            always_skip=ISOLATION if isolate_modalities else (),
         )
 
 
@@ -210,6 +217,7 @@ def generate(
     video_guidance: Guidance | None = None,
     audio_guidance: Guidance | None = None,
     on_step: Callable[[StepPreview], None] | None = None,
+    isolate_modalities: bool = False,
 ) -> GeneratedClip:
     """The whole flow with the checkpoint's defaults for anything not given."""
     d = defaults_for(model)
@@ -234,5 +242,6 @@ def generate(
         video_guidance=video_guidance or d.video,
         audio_guidance=audio_guidance or d.audio,
         on_step=on_step,
+        isolate_modalities=isolate_modalities,
     )
     return GeneratedClip(decode_video(model, out), decode_audio(model, out), fps, out)

@@ -15,7 +15,7 @@ import torch
 
 from .guidance import Guidance, GuidancePass, PassKind, plan_passes
 from .pass_batching import free_device_bytes, pass_activation_bytes, should_batch
-from .perturbations import Perturbations
+from .perturbations import Perturbations, SkipRule
 from .text import PromptEmbedding
 from .transformer import AVTransformer, MaskLevels, Stream
 
@@ -78,6 +78,8 @@ class Denoiser:
 
     ``batch_passes``: run the guidance passes as one batch (True), one after another (False),
     or batch them when the device's memory allows ("auto", decided once per shape).
+    ``always_skip``: attention layers switched off in every pass (e.g. to measure what the
+    audio↔video cross-attention contributes).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Denoiser:
         video_guidance: Guidance,
         audio_guidance: Guidance,
         batch_passes: bool | Literal["auto"] = "auto",
+        always_skip: tuple[SkipRule, ...] = (),
     ) -> None:
         if batch_passes not in (True, False, "auto"):
             raise ValueError(f"batch_passes must be True, False or 'auto'; got {batch_passes!r}")
@@ -100,6 +103,7 @@ class Denoiser:
         if any(p.negative_prompt for p in self.passes) and negative is None:
             raise ValueError("CFG above 1 needs a negative prompt (an empty one is fine)")
         self.batch_passes = batch_passes
+        self.always_skip = tuple(always_skip)
         self._auto_batch: dict[tuple, bool] = {}
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         self._levels: dict[int, MaskLevels] = {}
@@ -109,7 +113,9 @@ class Denoiser:
         """Built once per (batch, passes) so their per-block keep factors are cached too."""
         key = (batch, passes)
         if key not in self._skips:
-            self._skips[key] = Perturbations(sum((((p.rules),) * batch for p in passes), ()))
+            self._skips[key] = Perturbations(
+                sum((((p.rules + self.always_skip),) * batch for p in passes), ())
+            )
         return self._skips[key]
 
     def _batching(self, video: LatentState, audio: LatentState, passes: int) -> bool:

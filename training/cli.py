@@ -34,7 +34,7 @@ class Budget:
     eval_prompts: int
 
 
-FULL = Budget(3000, 2000, 200, 6000, 12000, 32, 120)
+FULL = Budget(4000, 2000, 200, 6000, 12000, 32, 120)
 QUICK = Budget(2, 2, 2, 8, 2, 4, 2)
 
 

@@ -1,0 +1,235 @@
+"""Stage 5: the built-in model measured on held-out toy-world prompts with the pack's own sampler.
+
+Prompts come from seeds the training never used. Every clip is generated through
+model/pipeline.py (as the CLI and the nodes do), then scored with the toy world's
+weight-free metrics against its caption. The same prompts are generated again with the
+audio↔video cross-attention switched off, to show the sync comes from the joint model;
+impact prompts are also generated from their true first frame (image-to-video).
+Writes evaluation.json (every figure and every clip's row) and evaluation.md (the README table).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..model.pipeline import generate
+from ..model.talkies_model import TalkiesModel
+from ..model.toyworld import render, sample_spec
+from ..model.toyworld.metrics import evaluate_clip
+from .progress import Progress
+from .toy_data import HELD_OUT_SEED_START
+
+log = logging.getLogger(__name__)
+
+IMAGE_TO_VIDEO_CASES = 20
+SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
+
+
+@dataclass
+class Case:
+    seed: int
+    kind: str
+    caption: str
+    first_frame: np.ndarray
+    colours: list[str]
+
+
+def held_out_cases(count: int) -> list[Case]:
+    cases = []
+    for i in range(count):
+        clip = render(sample_spec(HELD_OUT_SEED_START + i))
+        colours = sorted(o.colour for o in clip.truth.objects if o.kind == "ball")
+        cases.append(Case(HELD_OUT_SEED_START + i, clip.spec.kind, clip.caption, clip.frames[0], colours))
+    return cases
+
+
+def _frames_u8(images: torch.Tensor) -> np.ndarray:
+    return (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+
+def score_generation(model: TalkiesModel, case: Case, seed: int, **kwargs) -> tuple[dict, np.ndarray]:
+    clip = generate(model, case.caption, seed=seed, **kwargs)
+    frames = _frames_u8(clip.images)
+    report = evaluate_clip(frames, clip.fps, clip.audio.samples[0], clip.audio.sample_rate, case.caption)
+    return report, frames
+
+
+def _share(values: list[bool]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def summarize(reports: list[tuple[Case, dict]], fps: float = 24.0) -> dict:
+    """The figures the built-in model is held to, over one set of generated clips."""
+    frame_ms = 1000.0 / fps
+    within, leading, contacts = 0.0, 0, 0
+    checks: dict[str, list[bool]] = {}
+    lip: list[float] = []
+    for case, r in reports:
+        imp = r["impacts"]
+        if case.kind in ("impacts", "glass") and imp["visual_contacts"]:
+            n = imp["visual_contacts"]
+            contacts += n
+            within += imp["within_1_frame"] * n
+            leading += sum(1 for o in imp["offsets_ms"] if o < -frame_ms)
+        if case.kind == "voice":
+            corr = r["lip_sync"]["correlation"]
+            lip.append(0.0 if corr is None else float(corr))
+        for c in r["adherence"]["checks"]:
+            name = c["check"]
+            key = "colour" if name.endswith(" present") else "count" if name.endswith(" count") else name
+            checks.setdefault(key, []).append(bool(c["ok"]))
+    return {
+        "impact_contacts": contacts,
+        "impact_within_1_frame": within / contacts if contacts else None,
+        "impact_audio_leads_over_1_frame": leading / contacts if contacts else None,
+        "lip_sync_median_correlation": statistics.median(lip) if lip else None,
+        "voice_clips": len(lip),
+        **{f"{k}_right": _share(v) for k, v in sorted(checks.items())},
+        **{f"{k}_checks": len(v) for k, v in sorted(checks.items())},
+    }
+
+
+def first_frame_kept(generated: np.ndarray, truth: np.ndarray) -> float:
+    """Mean absolute difference (0..255) between the generated clip's first frame and the given one."""
+    return float(np.abs(generated[0].astype(np.float32) - truth.astype(np.float32)).mean())
+
+
+def measure_speed(checkpoint: Path) -> dict:
+    """Wall time and peak memory of `python -m talkies generate` for a 2-second clip, model load included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "speed.mp4"
+        cmd = [
+            sys.executable,
+            "-m",
+            "talkies",
+            "generate",
+            SPEED_PROMPT,
+            "--model",
+            str(checkpoint),
+            "--seconds",
+            "2",
+            "-o",
+            str(out),
+        ]
+        start = time.monotonic()
+        subprocess.run(cmd, check=True, capture_output=True)
+        wall = time.monotonic() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "generate_2s_wall_seconds": round(wall, 2),
+        "generate_peak_rss_gb": round(peak_kb / 1e6, 3),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int) -> Path:
+    model = TalkiesModel(checkpoint)
+    cases = held_out_cases(prompts)
+    joint, isolated, rows = [], [], []
+    progress = Progress("evaluate", len(cases), report_every=20)
+    for i, case in enumerate(cases, 1):
+        report, _ = score_generation(model, case, seed + case.seed)
+        ablated, _ = score_generation(model, case, seed + case.seed, isolate_modalities=True)
+        joint.append((case, report))
+        isolated.append((case, ablated))
+        rows.append(
+            {
+                "seed": case.seed,
+                "kind": case.kind,
+                "caption": case.caption,
+                "joint": report,
+                "isolated": ablated,
+            }
+        )
+        progress.update(i)
+    i2v, i2v_cases = [], [c for c in cases if c.kind == "impacts"][:IMAGE_TO_VIDEO_CASES]
+    for case in i2v_cases:
+        report, frames = score_generation(
+            model, case, seed + case.seed, image=torch.from_numpy(case.first_frame)
+        )
+        i2v.append(
+            {
+                "seed": case.seed,
+                "first_frame_mean_abs_diff": first_frame_kept(frames, case.first_frame),
+                "colours_true": case.colours,
+                "colours_generated": sorted(o["colour"] for o in report["objects"]),
+                "impacts": report["impacts"],
+            }
+        )
+    i2v_within = [r["impacts"]["within_1_frame"] for r in i2v if r["impacts"]["visual_contacts"]]
+    result = {
+        "checkpoint": checkpoint.name,
+        "held_out_prompts": len(cases),
+        "joint": summarize(joint),
+        "cross_attention_off": summarize(isolated),
+        "image_to_video": {
+            "clips": len(i2v),
+            "first_frame_mean_abs_diff": float(np.mean([r["first_frame_mean_abs_diff"] for r in i2v]))
+            if i2v
+            else None,
+            "colours_kept": _share([r["colours_true"] == r["colours_generated"] for r in i2v]),
+            "impact_within_1_frame_mean": float(np.mean(i2v_within)) if i2v_within else None,
+        },
+        "speed": measure_speed(checkpoint),
+        "clips": rows,
+        "image_to_video_clips": i2v,
+    }
+    path = out / "evaluation.json"
+    path.write_text(json.dumps(result, indent=1, default=float))
+    (out / "evaluation.md").write_text(markdown_table(result))
+    return path
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{100 * v:.0f} %"
+
+
+def markdown_table(result: dict) -> str:
+    j, x, i2v, s = result["joint"], result["cross_attention_off"], result["image_to_video"], result["speed"]
+    lines = [
+        f"Measured on {result['held_out_prompts']} held-out prompts with the pack's sampler "
+        f"({result['checkpoint']}).",
+        "",
+        "| What | Goal | Joint model | A/V cross-attention off |",
+        "|---|---|---|---|",
+        f"| Impacts with audio within ±1 frame ({j['impact_contacts']} contacts) | ≥ 80 % | "
+        f"{_pct(j['impact_within_1_frame'])} | {_pct(x['impact_within_1_frame'])} |",
+        f"| Audio leading by more than a frame | < 5 % | {_pct(j['impact_audio_leads_over_1_frame'])} | "
+        f"{_pct(x['impact_audio_leads_over_1_frame'])} |",
+        f"| Lip sync, median correlation ({j['voice_clips']} speaking clips) | ≥ 0.5 | "
+        f"{j['lip_sync_median_correlation'] or 0:.2f} | {x['lip_sync_median_correlation'] or 0:.2f} |",
+    ]
+    for key, goal in (
+        ("bounces", "≥ 70 %"),
+        ("colour", "≥ 85 %"),
+        ("ambience", "≥ 80 %"),
+        ("music", "≥ 90 %"),
+        ("manner", "≥ 80 %"),
+    ):
+        lines.append(
+            f"| {key.capitalize()} right ({j.get(key + '_checks', 0)} checks) | {goal} | "
+            f"{_pct(j.get(key + '_right'))} | {_pct(x.get(key + '_right'))} |"
+        )
+    lines += [
+        "",
+        f"Image-to-video ({i2v['clips']} impact clips from their true first frame): first frame kept to "
+        f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
+        f"{_pct(i2v['colours_kept'])}, impacts within ±1 frame {_pct(i2v['impact_within_1_frame_mean'])}.",
+        "",
+        f"Speed: `python -m talkies generate` of a 2-second clip took {s['generate_2s_wall_seconds']} s "
+        f"wall, model load included, peak memory {s['generate_peak_rss_gb']} GB.",
+        "",
+    ]
+    return "\n".join(lines)
