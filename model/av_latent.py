@@ -34,6 +34,10 @@ class AVLatent:
 
     Masks follow ComfyUI's ``noise_mask``: 1 = generate, 0 = keep, in between = partly keep;
     video (B, 1, F, H, W), audio (B, 1, T, 1); None means generate everything.
+
+    A latent may be a window of a longer clip: ``video_start`` (pixel frame) and
+    ``audio_start`` (mel frame) say where it begins, ``causal_start`` whether its first latent
+    frames are fresh causal starts (a clip's own beginning) or cut from inside a longer latent.
     """
 
     video: torch.Tensor
@@ -42,6 +46,9 @@ class AVLatent:
     video_mask: torch.Tensor | None = None
     audio_mask: torch.Tensor | None = None
     keyframes: tuple[Keyframe, ...] = field(default_factory=tuple)
+    video_start: int = 0
+    audio_start: int = 0
+    causal_start: bool = True
 
     @property
     def batch(self) -> int:

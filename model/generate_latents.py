@@ -44,13 +44,15 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
         v_tokens,
         v_tokens.clone(),
         latent.video_token_mask().to(device),
-        video_positions(b, f, h, w, latent.fps, device=device),
+        video_positions(
+            b, f, h, w, latent.fps, start=latent.video_start, causal=latent.causal_start, device=device
+        ),
     )
-    audio = LatentState(
-        a_tokens, a_tokens.clone(), latent.audio_token_mask().to(device), audio_positions(b, t, device=device)
-    )
+    audio_pos = audio_positions(b, t, start=latent.audio_start, causal=latent.causal_start, device=device)
+    audio = LatentState(a_tokens, a_tokens.clone(), latent.audio_token_mask().to(device), audio_pos)
     for k in latent.keyframes:
-        video = append_keyframe(video, k.latent.to(device, dtype), k.pixel_frame, latent.fps, k.strength)
+        frame = k.pixel_frame + latent.video_start
+        video = append_keyframe(video, k.latent.to(device, dtype), frame, latent.fps, k.strength)
     return video, audio
 
 

@@ -57,11 +57,18 @@ def pixel_frames_for(latent_frames: int) -> int:
     return (latent_frames - 1) * VIDEO_TIME_SCALE + 1
 
 
-def causal_frame_bounds(latent_frames: int, first_latent: int = 0) -> torch.Tensor:
-    """[start, end) pixel frames of each latent frame, counting latent frames from ``first_latent``."""
-    g = torch.arange(first_latent, first_latent + latent_frames, dtype=torch.float32)
-    bounds = torch.stack([g, g + 1], dim=-1) * VIDEO_TIME_SCALE + 1 - VIDEO_TIME_SCALE
-    return bounds.clamp(min=0)
+def video_frame_bounds(latent_frames: int, start: int = 0, causal: bool = True) -> torch.Tensor:
+    """[start, end) pixel frames of each latent frame of a latent that begins at pixel frame ``start``.
+
+    ``causal``: its first latent frame is a fresh causal start (one pixel frame); otherwise
+    every latent frame spans 8 pixel frames (a window cut from inside a longer latent).
+    """
+    i = torch.arange(latent_frames, dtype=torch.float32)
+    if causal:
+        bounds = (torch.stack([i, i + 1], dim=-1) * VIDEO_TIME_SCALE + 1 - VIDEO_TIME_SCALE).clamp(min=0)
+    else:
+        bounds = torch.stack([i, i + 1], dim=-1) * VIDEO_TIME_SCALE
+    return bounds + start
 
 
 def video_positions(
@@ -71,13 +78,14 @@ def video_positions(
     width: int,
     fps: float | Fraction,
     *,
-    first_latent: int = 0,
+    start: int = 0,
+    causal: bool = True,
     frame_bounds: torch.Tensor | None = None,
     device: torch.device | str = "cpu",
 ) -> torch.Tensor:
     """(B, 3, F·H·W, 2) bounds: time in seconds, then pixel rows and columns."""
     if frame_bounds is None:
-        frame_bounds = causal_frame_bounds(frames, first_latent)
+        frame_bounds = video_frame_bounds(frames, start, causal)
     t = frame_bounds.to(torch.float32) / float(fps)
     rows = torch.arange(height, dtype=torch.float32)
     cols = torch.arange(width, dtype=torch.float32)
@@ -94,12 +102,18 @@ def video_positions(
 
 
 def audio_positions(
-    batch: int, frames: int, *, first_latent: int = 0, device: torch.device | str = "cpu"
+    batch: int,
+    frames: int,
+    *,
+    start: int = 0,
+    causal: bool = True,
+    device: torch.device | str = "cpu",
 ) -> torch.Tensor:
-    """(B, 1, T, 2) bounds in seconds of each audio latent frame (causal: first sample fully heard)."""
-    g = torch.arange(first_latent, first_latent + frames + 1, dtype=torch.float32)
-    mel = (g * AUDIO_LATENT_DOWNSAMPLE + 1 - AUDIO_LATENT_DOWNSAMPLE).clamp(min=0)
-    seconds = mel * AUDIO_HOP / AUDIO_SAMPLE_RATE
+    """(B, 1, T, 2) bounds in seconds of each audio latent frame of a latent beginning at mel
+    frame ``start``; ``causal``: its first frame is a fresh causal start (one mel frame)."""
+    j = torch.arange(frames + 1, dtype=torch.float32) * AUDIO_LATENT_DOWNSAMPLE
+    mel = (j + 1 - AUDIO_LATENT_DOWNSAMPLE).clamp(min=0) if causal else j
+    seconds = (mel + start) * AUDIO_HOP / AUDIO_SAMPLE_RATE
     bounds = torch.stack([seconds[:-1], seconds[1:]], dim=-1)
     return bounds.reshape(1, 1, frames, 2).expand(batch, -1, -1, -1).to(device)
 

@@ -35,3 +35,11 @@ class Waveform:
                 "AUDIO must be a dict with 'waveform' (batch, channels, samples) and 'sample_rate'"
             )
         return Waveform(audio["waveform"], audio["sample_rate"])
+
+    def resampled(self, sample_rate: int) -> Waveform:
+        """The same sound at ``sample_rate`` (torchaudio's band-limited resampling)."""
+        if sample_rate == self.sample_rate:
+            return self
+        import torchaudio.functional as AF
+
+        return Waveform(AF.resample(self.samples.float(), self.sample_rate, sample_rate), int(sample_rate))
