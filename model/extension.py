@@ -22,7 +22,7 @@ from fractions import Fraction
 import torch
 
 from .audio_codec import encode_audio
-from .audio_conform import fit_length, samples_for_frames
+from .audio_conform import samples_for_frames
 from .av_latent import AVLatent
 from .guidance import Guidance
 from .image_prep import image_to_pixels

@@ -49,7 +49,8 @@ def join_clips(parts: Sequence[ClipPart], *, seam_fade: float = SEAM_FADE_SECOND
             raise ValueError(f"clip {i} runs at {p.fps} fps, clip 1 at {fps}; resample one before joining")
         if tuple(p.images.shape[1:]) != size:
             raise ValueError(
-                f"clip {i} is {tuple(p.images.shape[1:3])} pixels, clip 1 {size[:2]}; resize one before joining"
+                f"clip {i} is {tuple(p.images.shape[1:3])} pixels, clip 1 {size[:2]}; "
+                "resize one before joining"
             )
     rate = parts[0].audio.sample_rate
     channels = max(p.audio.samples.shape[1] for p in parts)
