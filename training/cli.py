@@ -45,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a few steps of each stage (checks the recipe runs)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--skip-eval", action="store_true", help="stop after writing the checkpoint")
+    p.add_argument("--workers", type=int, default=1, help="processes encoding the dataset (one thread each)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +56,14 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)
     start = time.monotonic()
     budget = QUICK if args.quick else FULL
-    result = reproduce(args.out, budget, seed=args.seed, device=args.device, evaluate=not args.skip_eval)
+    result = reproduce(
+        args.out,
+        budget,
+        seed=args.seed,
+        device=args.device,
+        evaluate=not args.skip_eval,
+        workers=args.workers,
+    )
     summary = {
         "checkpoint": str(result.checkpoint),
         "seconds": round(time.monotonic() - start, 1),

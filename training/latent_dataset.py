@@ -7,6 +7,8 @@ outputs for real tokens do not depend on the padding), stored in half precision.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,14 +69,12 @@ def text_states(encoder: HFTextEncoder, captions: list[str], batch: int = 64) ->
 
 
 @torch.no_grad()
-def encode_clips(
-    seeds: list[int],
-    video_encoder: VideoEncoder,
-    audio_encoder: AudioEncoder,
-    text_encoder: HFTextEncoder,
-) -> LatentDataset:
+def encode_media(
+    seeds: list[int], video_encoder: VideoEncoder, audio_encoder: AudioEncoder, label: str = "encode clips"
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Video and audio latents (float16) and captions of the toy-world clips of ``seeds``."""
     video, audio, captions = [], [], []
-    progress = Progress("encode clips", len(seeds), report_every=max(1, len(seeds) // 10))
+    progress = Progress(label, len(seeds), report_every=max(1, len(seeds) // 10))
     for i, seed in enumerate(seeds, 1):
         clip = clip_for_seed(seed)
         video.append(video_encoder.encode(clip.pixels[None]).to(torch.float16)[0])
@@ -82,6 +82,43 @@ def encode_clips(
         audio.append(latent[0, :, :AUDIO_FRAMES].to(torch.float16))
         captions.append(clip.caption)
         progress.update(i)
+    return torch.stack(video), torch.stack(audio), captions
+
+
+def _encode_shard(job: tuple[list[int], str, str, int]) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    seeds, video_path, audio_path, shard = job
+    torch.set_num_threads(1)
+    from .vae_files import load_audio_vae, load_video_vae
+
+    return encode_media(
+        seeds,
+        load_video_vae(Path(video_path))[0],
+        load_audio_vae(Path(audio_path))[0],
+        f"encode shard {shard}",
+    )
+
+
+def encode_clips(
+    seeds: list[int], video_vae: Path, audio_vae: Path, text_encoder: HFTextEncoder, workers: int = 1
+) -> LatentDataset:
+    """The dataset for ``seeds``, encoded by ``workers`` processes (one CPU thread each)."""
+    shards = [seeds[i::workers] for i in range(workers)]
+    jobs = [(shard, str(video_vae), str(audio_vae), i) for i, shard in enumerate(shards)]
+    if workers == 1:
+        parts = [_encode_shard(jobs[0])]
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            parts = list(pool.map(_encode_shard, jobs))
+    order = [s for shard in shards for s in shard]
+    video = torch.cat([p[0] for p in parts])
+    audio = torch.cat([p[1] for p in parts])
+    captions = [c for p in parts for c in p[2]]
+    back = sorted(range(len(order)), key=lambda i: order[i])
     return LatentDataset(
-        torch.stack(video), torch.stack(audio), text_states(text_encoder, captions), captions, list(seeds)
+        video[back],
+        audio[back],
+        text_states(text_encoder, [captions[i] for i in back]),
+        [captions[i] for i in back],
+        sorted(seeds),
     )

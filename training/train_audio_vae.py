@@ -13,13 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..model.audio_config import audio_vae_config
-from ..model.audio_vae import AudioDecoder, AudioEncoder
 from ..model.mel import log_mel
-from ..model.safetensors_file import write_safetensors
-from .builtin_config import AUDIO_VAE
 from .progress import Progress
 from .toy_data import batches, clip_for_seed
+from .vae_files import new_audio_vae, save_pair
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +46,8 @@ def train_audio_vae(
 ) -> Path:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed + 1)
-    cfg = audio_vae_config({"audio_vae": AUDIO_VAE})
-    encoder, decoder = AudioEncoder(cfg).to(device), AudioDecoder(cfg).to(device)
+    encoder, decoder = (m.to(device) for m in new_audio_vae())
+    cfg = encoder.cfg
     params = list(encoder.parameters()) + list(decoder.parameters())
     opt = torch.optim.Adam(params, lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.02)
@@ -68,7 +65,5 @@ def train_audio_vae(
         opt.step()
         sched.step()
         progress.update(step, loss=loss.item(), l1=(recon - target).abs().mean().item())
-    state = {f"encoder.{k}": v for k, v in encoder.state_dict().items()}
-    state.update({f"decoder.{k}": v for k, v in decoder.state_dict().items()})
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_safetensors(out, {k: v.detach().cpu().contiguous() for k, v in state.items()})
+    return save_pair(out, encoder, decoder)

@@ -18,12 +18,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..model.safetensors_file import write_safetensors
-from ..model.video_vae import VideoDecoder, VideoEncoder
-from ..model.video_vae_config import video_vae_config
-from .builtin_config import VIDEO_VAE
 from .progress import Progress
 from .toy_data import batches, clip_for_seed
+from .vae_files import new_video_vae, save_pair
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +66,7 @@ def train_video_vae(
 ) -> Path:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    cfg = video_vae_config(VIDEO_VAE)
-    encoder, decoder = VideoEncoder(cfg).to(device), VideoDecoder(cfg).to(device)
+    encoder, decoder = (m.to(device) for m in new_video_vae())
     params = list(encoder.parameters()) + list(decoder.parameters())
     opt = torch.optim.Adam(params, lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.02)
@@ -93,7 +89,5 @@ def train_video_vae(
         sched.step()
         mse = F.mse_loss(recon.detach(), target)
         progress.update(step, loss=loss.item(), pixel=pixel.item(), motion=motion.item(), mse=mse.item())
-    state = {f"encoder.{k}": v for k, v in encoder.state_dict().items()}
-    state.update({f"decoder.{k}": v for k, v in decoder.state_dict().items()})
     out.parent.mkdir(parents=True, exist_ok=True)
-    return write_safetensors(out, {k: v.detach().cpu().contiguous() for k, v in state.items()})
+    return save_pair(out, encoder, decoder)
