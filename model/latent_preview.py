@@ -16,9 +16,9 @@ import torch.nn.functional as F
 
 from .latents import VIDEO_SPACE_SCALE, video_latent
 
-_PROBE_IMAGES = 8
+_PROBE_IMAGES = 16
 _PROBE_CELLS = 8  # latent cells per side of one probe picture
-_BLOCK_CELLS = 2  # colour blocks span 2×2 cells, so most cells see one colour only
+_BLOCK_CELLS = 4  # colour blocks span 4×4 cells, so most cells see one colour only
 _RIDGE = 1e-3
 
 
