@@ -101,7 +101,9 @@ class ComfyClient:
         return f"{answer['subfolder']}/{answer['name']}" if answer.get("subfolder") else answer["name"]
 
     def interrupt(self, prompt_id: str) -> None:
-        self._json("/interrupt", {"prompt_id": prompt_id})
+        """Ask ComfyUI to stop ``prompt_id`` if it is the one running (ComfyUI's Cancel)."""
+        body = json.dumps({"prompt_id": prompt_id}).encode()
+        self._request("/interrupt", body, {"Content-Type": "application/json"})
 
     def follow(self, ws: WebSocket, prompt_id: str, on_event: Callable[[str, dict], None]) -> None:
         """Read /ws messages of ``prompt_id`` until it finishes; raise if it failed or was interrupted."""
@@ -125,9 +127,8 @@ class ComfyClient:
                 raise ServerError(f"{node} failed: {data.get('exception_message')}")
             if kind == "execution_interrupted":
                 raise ServerError("the run was interrupted in ComfyUI")
-            if kind == "execution_success" or (
-                kind == "executing" and data.get("node") is None and data.get("prompt_id") == prompt_id
-            ):
+            # ComfyUI files the run in its history, then says "executing" with no node.
+            if kind == "executing" and data.get("node") is None and data.get("prompt_id") == prompt_id:
                 return
         raise ServerError(f"the run did not finish within {self.timeout:.0f} s")
 
@@ -147,7 +148,7 @@ class ComfyClient:
         return entries
 
     def download(self, entry: dict, folder: Path) -> Path:
-        """Fetch one output file through /view into ``folder`` (never overwriting a file there)."""
+        """Fetch one output file through /view into ``folder``/its subfolder (never overwriting a file)."""
         query = urllib.parse.urlencode(
             {
                 "filename": entry["filename"],
@@ -156,8 +157,12 @@ class ComfyClient:
             }
         )
         data = self._request(f"/view?{query}")
+        subfolder = Path(entry.get("subfolder") or ".")
+        if subfolder.is_absolute() or ".." in subfolder.parts:
+            subfolder = Path(".")
+        folder = folder / subfolder
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / entry["filename"]
+        target = folder / Path(entry["filename"]).name
         stem, suffix, n = target.stem, target.suffix, 1
         while target.exists():
             target = folder / f"{stem}-{n}{suffix}"

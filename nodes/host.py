@@ -191,6 +191,11 @@ class _Carrier(torch.nn.Module):
         self.part = part
 
 
+def _carrier(name: str, part: torch.nn.Module) -> _Carrier:
+    """A carrier whose class names the part, for ComfyUI's log ("Requested to load Talkies_vocoder")."""
+    return type(f"Talkies_{name}", (_Carrier,), {})(part)
+
+
 def _block_bytes(module: torch.nn.Module) -> int:
     blocks = getattr(module, "transformer_blocks", None)
     if not blocks:
@@ -221,7 +226,9 @@ def placer(stream_transformer: bool = False) -> Callable | None:
         patcher = patchers.get(part)
         if patcher is None or patcher.model.part is not module:
             patcher = model_patcher.CoreModelPatcher(
-                _Carrier(module), load_device=device, offload_device=model_management.unet_offload_device()
+                _carrier(part, module),
+                load_device=device,
+                offload_device=model_management.unet_offload_device(),
             )
             patchers[part] = patcher
         model_management.load_models_gpu([patcher], force_full_load=True)
