@@ -63,9 +63,13 @@ class ComfyClient:
         headers = {} if payload is None else {"Content-Type": "application/json"}
         return json.loads(self._request(path, body, headers))
 
-    def queue(self, prompt: dict) -> str:
-        """Queue ``prompt``; its id. Validation errors are raised with every node's problems."""
-        body = json.dumps({"prompt": prompt, "client_id": self.client_id}).encode()
+    def queue(self, prompt: dict, extra_pnginfo: dict | None = None) -> str:
+        """Queue ``prompt``; its id. Validation errors are raised with every node's problems.
+        ``extra_pnginfo`` (e.g. the UI-format workflow) is what saving nodes embed besides the prompt."""
+        request = {"prompt": prompt, "client_id": self.client_id}
+        if extra_pnginfo is not None:
+            request["extra_data"] = {"extra_pnginfo": extra_pnginfo}
+        body = json.dumps(request).encode()
         request = urllib.request.Request(
             self.url + "/prompt", data=body, headers={"Content-Type": "application/json"}
         )
@@ -172,7 +176,13 @@ class ComfyClient:
         partial.rename(target)
         return target
 
-    def run(self, prompt: dict, folder: Path, on_event: Callable[[str, dict], None]) -> list[Path]:
+    def run(
+        self,
+        prompt: dict,
+        folder: Path,
+        on_event: Callable[[str, dict], None],
+        extra_pnginfo: dict | None = None,
+    ) -> list[Path]:
         """Queue, follow and download: the paths of the files written into ``folder``."""
         ws_url = (
             urllib.parse.urlsplit(self.url)
@@ -181,7 +191,7 @@ class ComfyClient:
         )
         ws = WebSocket.connect(ws_url)
         try:
-            prompt_id = self.queue(prompt)
+            prompt_id = self.queue(prompt, extra_pnginfo)
             on_event("queued", {"prompt_id": prompt_id})
             try:
                 self.follow(ws, prompt_id, on_event)

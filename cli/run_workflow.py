@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the server to finish")
 
 
-def load_workflow(path: Path) -> dict:
+def load_workflow(path: Path) -> tuple[dict, dict | None]:
+    """(the API-format prompt, the UI-format workflow when the file is one, to embed in the outputs)."""
     from ..nodes.headless import node_classes
     from ..nodes.workflow_format import api_from_ui, is_ui_format
 
@@ -57,7 +58,9 @@ def load_workflow(path: Path) -> dict:
         workflow = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not JSON ({exc})") from exc
-    return api_from_ui(workflow, node_classes()) if is_ui_format(workflow) else workflow
+    if is_ui_format(workflow):
+        return api_from_ui(workflow, node_classes()), workflow
+    return workflow, None
 
 
 def _find_node(prompt: dict, name: str) -> str:
@@ -126,15 +129,15 @@ def _upload_local_images(client, prompt: dict) -> None:
                 node["inputs"]["image"] = client.upload_image(path)
 
 
-def _run_on_server(args: argparse.Namespace, prompt: dict) -> list[Path]:
+def _run_on_server(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None) -> list[Path]:
     from .comfy_client import ComfyClient
 
     client = ComfyClient(args.server, args.timeout)
     _upload_local_images(client, prompt)
-    return client.run(prompt, args.output_dir, _print_event)
+    return client.run(prompt, args.output_dir, _print_event, extra_pnginfo=extra_pnginfo)
 
 
-def _run_here(args: argparse.Namespace, prompt: dict) -> list[Path]:
+def _run_here(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None) -> list[Path]:
     from ..nodes import host
     from ..nodes.headless import run_prompt
 
@@ -146,7 +149,9 @@ def _run_here(args: argparse.Namespace, prompt: dict) -> list[Path]:
     host.add_progress_listener(progress)
     try:
         result = run_prompt(
-            prompt, on_node=lambda node, kind: print(f"running node {node} ({kind})", file=sys.stderr)
+            prompt,
+            extra_pnginfo=extra_pnginfo,
+            on_node=lambda node, kind: print(f"running node {node} ({kind})", file=sys.stderr),
         )
     finally:
         host.remove_progress_listener(progress)
@@ -156,9 +161,12 @@ def _run_here(args: argparse.Namespace, prompt: dict) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     from ..nodes import host
 
-    prompt = apply_settings(load_workflow(args.workflow), args.set)
+    prompt, ui_workflow = load_workflow(args.workflow)
+    prompt = apply_settings(prompt, args.set)
+    extra_pnginfo = None if ui_workflow is None else {"workflow": ui_workflow}
     try:
-        files = _run_on_server(args, prompt) if args.server else _run_here(args, prompt)
+        runner = _run_on_server if args.server else _run_here
+        files = runner(args, prompt, extra_pnginfo)
     except host.Interrupted:
         print("interrupted; nothing was saved by the interrupted node", file=sys.stderr)
         return 130

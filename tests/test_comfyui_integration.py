@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from tiny_checkpoint import shared_tiny_checkpoint
 
+from talkies.__main__ import main
 from talkies.cli.comfy_client import ComfyClient, ServerError
 from talkies.model.media import probe_clip
 from talkies.nodes import NODES
@@ -210,6 +211,33 @@ def test_native_latent_nodes_and_core_video_nodes_interoperate(comfyui, tmp_path
             assert info.first("video").frames == 9 and info.first("audio").codec == "aac"
         else:
             _check_clip(path)
+
+
+def test_parts_unloaded_by_comfyui_come_back_and_ui_workflows_are_embedded(comfyui, tmp_path, capsys):
+    """After ComfyUI's "unload models" (POST /free) the next run loads our parts again; the CLI queues a
+    UI-format file with the workflow in extra_pnginfo, so the MP4 carries it for drag and drop."""
+    url, _ = comfyui
+    request = urllib.request.Request(
+        f"{url}/free",
+        data=json.dumps({"unload_models": True, "free_memory": True}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    ui = REPO / "workflows" / "text-to-video-with-sound.json"
+    settings = {
+        "1.ckpt_name": "tiny.safetensors",
+        "3.width": 64,
+        "3.height": 64,
+        "3.length": 9,
+        "3.unit": "frames",
+    }
+    args = ["run", str(ui), "--server", url, "--output-dir", str(tmp_path)]
+    args += [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+    assert main(args) == 0
+    (path,) = capsys.readouterr().out.split()
+    _check_clip(Path(path))
+    assert Path(path).parent == tmp_path / "talkies"
+    assert json.loads(probe_clip(path).metadata["workflow"]) == json.loads(ui.read_text())
 
 
 def test_invalid_values_and_missing_models_are_comfyui_validation_errors(comfyui):

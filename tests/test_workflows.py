@@ -120,10 +120,14 @@ def test_shipped_api_workflow_runs_headless_and_writes_a_synced_mp4(name, tmp_pa
     assert json.loads(info.metadata["prompt"])["1"]["inputs"]["ckpt_name"] == str(shared_tiny_checkpoint())
 
 
-def test_ui_format_runs_the_same_way(tmp_path, capsys):
-    args = ["run", str(ROOT / "text-to-video-with-sound.json"), "--output-dir", str(tmp_path)]
+def test_ui_format_runs_the_same_way_and_is_embedded_for_drag_and_drop(tmp_path, capsys):
+    ui = ROOT / "text-to-video-with-sound.json"
+    args = ["run", str(ui), "--output-dir", str(tmp_path)]
     assert main(args + _small(shared_tiny_checkpoint()) + ["--set", "Talkies Sampler.steps=1"]) == 0
-    assert len(capsys.readouterr().out.split()) == 1
+    (path,) = capsys.readouterr().out.split()
+    metadata = probe_clip(path).metadata
+    assert json.loads(metadata["workflow"]) == json.loads(ui.read_text())
+    assert json.loads(metadata["prompt"])["4"]["inputs"]["steps"] == 1
 
 
 def test_bad_values_and_missing_models_are_reported_before_anything_runs(tmp_path, capsys):
