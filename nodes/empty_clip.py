@@ -99,8 +99,11 @@ class TalkiesEmptyClip(io.ComfyNode):
         notes = []
         if (snapped_w, snapped_h) != (width, height):
             notes.append(f"size {width}×{height} → {snapped_w}×{snapped_h} (multiples of 32)")
-        asked = f"{length:g} s" if unit == "seconds" else f"{length:g} frames"
-        if unit == "frames" and frames != length or unit == "seconds" and abs(frames / rate - length) > 1e-6:
+        if unit == "seconds":
+            asked, exact = f"{length:g} s", abs(frames / rate - length) < 1e-6
+        else:
+            asked, exact = f"{length:g} frames", frames == length
+        if not exact:
             notes.append(f"length {asked} → {frames} frames = {float(frames / rate):.3f} s (8k+1 frames)")
         ui = None
         if notes:

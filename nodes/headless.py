@@ -21,7 +21,7 @@ from .load_image import LoadImage
 
 log = logging.getLogger(__name__)
 
-WIDGET_TYPES = {"INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
+_CONVERTERS = {"INT": int, "FLOAT": float, "STRING": str, "BOOLEAN": bool}
 
 
 class WorkflowError(ValueError):
@@ -57,11 +57,11 @@ def _types_match(given: str, wanted: str) -> bool:
 def _check_value(spec: Any, value: Any) -> tuple[Any, str | None]:
     """(the value converted to the input's type, or a problem)."""
     kind = spec.get_io_type()
-    if kind in WIDGET_TYPES:
+    if kind in _CONVERTERS:
         try:
             if kind == "INT" and isinstance(value, float) and not value.is_integer():
                 raise ValueError("not a whole number")
-            value = WIDGET_TYPES[kind](value)
+            value = _CONVERTERS[kind](value)
         except (TypeError, ValueError) as exc:
             return value, f"{value!r} is not a {kind} value ({exc})"
         if spec.min is not None and value < spec.min:
@@ -203,7 +203,7 @@ def run_prompt(
                 kwargs[spec.id] = results[str(value[0])][value[1]]
             else:
                 kwargs[spec.id] = (
-                    value if spec.get_io_type() not in WIDGET_TYPES else _check_value(spec, value)[0]
+                    value if spec.get_io_type() not in _CONVERTERS else _check_value(spec, value)[0]
                 )
         if on_node is not None:
             on_node(node_id, node["class_type"])
