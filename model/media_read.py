@@ -135,12 +135,13 @@ def _decode_video(container: av.container.InputContainer, info: StreamInfo) -> t
     return torch.from_numpy(np.stack(pictures))
 
 
-def read_clip(path: str | os.PathLike) -> Clip:
-    """Decode the first video and first audio stream of a media file."""
+def read_clip(path: str | os.PathLike, *, pictures: bool = True) -> Clip:
+    """Decode the first video and first audio stream of a media file (``pictures=False``: the
+    sound only; frames is then empty)."""
     info = probe_clip(path)
     video, sound = info.first("video"), info.first("audio")
     frames, waveform = torch.zeros(0, 0, 0, 3, dtype=torch.uint8), None
-    if video is not None:
+    if video is not None and pictures:
         with _open(path) as container:
             frames = _decode_video(container, video)
     if sound is not None:

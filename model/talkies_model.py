@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ PARTS = (
 
 log = logging.getLogger(__name__)
 
+# A host's own memory manager: (part name, module, compute device) → a context in which the
+# module is on that device.
+Placer = Callable[[str, torch.nn.Module, torch.device], AbstractContextManager]
+
 
 class TalkiesModel:
     """A Talkies or LTX-2 checkpoint: transformer, text side, codecs, each loaded lazily.
@@ -53,7 +57,9 @@ class TalkiesModel:
     e4m3 and computes in bf16). ``text_encoder``: a folder overriding the checkpoint's own.
     ``offload``: where parts wait between uses (model/placement.py): "resident" loads them
     onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
-    works (``working``), "stream" streaming the transformer's blocks.
+    works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
+    manages device memory itself (ComfyUI) places each part instead; parts then load on the
+    host's memory and the placer brings each onto ``device`` while it works.
     """
 
     def __init__(
@@ -64,6 +70,7 @@ class TalkiesModel:
         device: torch.device | str = "cpu",
         dtype: torch.dtype | str = "auto",
         offload: Policy = "resident",
+        placer: Placer | None = None,
     ) -> None:
         self.path = Path(path)
         self.checkpoint = Checkpoint(self.path)
@@ -71,7 +78,9 @@ class TalkiesModel:
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
         self.device = torch.device(device)
         self.offload = check_policy(offload)
-        self.load_device = self.device if self.offload == "resident" else torch.device("cpu")
+        self.placer = placer
+        resident = self.offload == "resident" and placer is None
+        self.load_device = self.device if resident else torch.device("cpu")
         self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
         self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
         self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
@@ -178,7 +187,11 @@ class TalkiesModel:
             raise ValueError(f"part must be one of {', '.join(PARTS)}; got {part!r}")
         loaded = getattr(self, part)
         module = loaded.model if isinstance(loaded, HFTextEncoder) else loaded
-        with working(module, self.device, self.offload):
+        if self.placer is not None:
+            placed = self.placer(part, module, self.device)
+        else:
+            placed = working(module, self.device, self.offload)
+        with placed:
             yield loaded
 
     def encode_prompts(self, prompts: Sequence[str], *, required: bool = True) -> PromptEmbedding:

@@ -1,1 +1,39 @@
-"""ComfyUI nodes. Only imported inside ComfyUI (see the package's comfy_entrypoint)."""
+"""ComfyUI nodes, one file per stage, each a thin call into model/pipeline.py.
+
+Inside ComfyUI they use ComfyUI's node API and model management (see host.py); anywhere
+else (tests, ``python -m talkies run``) they run on the standalone stand-ins.
+"""
+
+from __future__ import annotations
+
+from . import host
+from .decode import TalkiesDecode
+from .empty_clip import TalkiesEmptyClip
+from .guidance import TalkiesGuidance
+from .image_conditioning import TalkiesImageConditioning
+from .load_model import TalkiesLoadModel
+from .sampler import TalkiesSampler
+from .save_clip import TalkiesSaveClip
+from .text_encode import TalkiesTextEncode
+
+NODES = [
+    TalkiesLoadModel,
+    TalkiesTextEncode,
+    TalkiesEmptyClip,
+    TalkiesImageConditioning,
+    TalkiesGuidance,
+    TalkiesSampler,
+    TalkiesDecode,
+    TalkiesSaveClip,
+]
+
+
+class TalkiesExtension(host.ComfyExtension):
+    async def on_load(self) -> None:
+        host.register_model_folder()
+
+    async def get_node_list(self) -> list[type]:
+        return list(NODES)
+
+
+__all__ = ["NODES", "TalkiesExtension"]

@@ -1,0 +1,85 @@
+"""Talkies Decode: a joint latent → IMAGE frames and AUDIO at the vocoder's true sample rate."""
+
+from __future__ import annotations
+
+from ..model.pipeline import decode_audio, decode_video, defaults_for
+from ..model.talkies_model import TalkiesModel
+from ..model.video_tiling import VideoTiling
+from . import host
+from .host import io
+from .latent_dict import from_latent_dict
+from .types import CATEGORY, Model
+
+
+class TalkiesDecode(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        defaults = VideoTiling()
+        return io.Schema(
+            node_id="TalkiesDecode",
+            display_name="Talkies Decode",
+            category=f"{CATEGORY}/latent",
+            description="Decodes the picture in tiles (memory set by the tile size, not the clip length) "
+            "and the sound through the vocoder, exactly as long as the frames last.",
+            inputs=[
+                Model.Input("model", tooltip="The model whose decoders to use."),
+                io.Latent.Input("latent", tooltip="The generated clip (from Talkies Sampler)."),
+                io.Int.Input(
+                    "tile_size",
+                    default=defaults.tile_pixels,
+                    min=0,
+                    max=4096,
+                    step=32,
+                    tooltip="Spatial tile size in pixels; 0 decodes the whole frame at once.",
+                ),
+                io.Int.Input(
+                    "tile_overlap",
+                    default=defaults.overlap_pixels,
+                    min=0,
+                    max=2048,
+                    step=32,
+                    tooltip="How many pixels neighbouring tiles share (blended, so no seams).",
+                ),
+                io.Int.Input(
+                    "tile_frames",
+                    default=defaults.tile_frames,
+                    min=0,
+                    max=4096,
+                    step=8,
+                    tooltip="Temporal chunk length in frames; 0 decodes all frames at once.",
+                ),
+                io.Int.Input(
+                    "tile_frames_overlap",
+                    default=defaults.overlap_frames,
+                    min=0,
+                    max=2048,
+                    step=8,
+                    tooltip="How many frames neighbouring chunks share.",
+                ),
+            ],
+            outputs=[
+                io.Image.Output(display_name="images"),
+                io.Audio.Output(display_name="audio"),
+                io.Float.Output(display_name="fps", tooltip="The clip's frame rate, for saving."),
+            ],
+        )
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        latent: dict,
+        tile_size: int,
+        tile_overlap: int,
+        tile_frames: int,
+        tile_frames_overlap: int,
+    ) -> io.NodeOutput:
+        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps)
+        if not fps_known:
+            host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
+        tiling = VideoTiling(tile_size, tile_overlap, tile_frames, tile_frames_overlap)
+        host.check_interrupt()
+        images = decode_video(model, clip, tiling)
+        host.check_interrupt()
+        audio = decode_audio(model, clip)
+        return io.NodeOutput(images, audio.as_audio(), float(clip.fps))

@@ -1,0 +1,114 @@
+"""Talkies Empty Clip: the empty joint latent of a clip's size, length and frame rate."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..model.latents import snap_frames, snap_pixel_size
+from ..model.media import as_fps
+from ..model.pipeline import empty_latent
+from ..model.talkies_model import TalkiesModel
+from . import host
+from .host import io
+from .latent_dict import to_latent_dict
+from .types import CATEGORY, Model
+
+UNITS = ("seconds", "frames")
+
+
+def clip_frames(length: float, unit: str, fps: Fraction) -> int:
+    """The valid frame count (8k+1) nearest to ``length`` seconds or frames."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be seconds or frames; got {unit!r}")
+    if not length > 0:
+        raise ValueError(f"length must be positive; got {length}")
+    wanted = length * fps if unit == "seconds" else length
+    return snap_frames(round(float(wanted)))
+
+
+class TalkiesEmptyClip(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesEmptyClip",
+            display_name="Talkies Empty Clip",
+            category=f"{CATEGORY}/latent",
+            description="An empty clip (picture and sound) to generate into. Sizes snap to what the model "
+            "can make (multiples of 32 pixels, 8k+1 frames) and the node says when they did.",
+            inputs=[
+                Model.Input("model", tooltip="The model the clip is for (it sets the latent's channels)."),
+                io.Int.Input(
+                    "width",
+                    default=128,
+                    min=32,
+                    max=8192,
+                    step=32,
+                    tooltip="Width in pixels; snapped to a multiple of 32.",
+                ),
+                io.Int.Input(
+                    "height",
+                    default=128,
+                    min=32,
+                    max=8192,
+                    step=32,
+                    tooltip="Height in pixels; snapped to a multiple of 32.",
+                ),
+                io.Float.Input(
+                    "length",
+                    default=2.0,
+                    min=0.01,
+                    max=10000.0,
+                    step=0.01,
+                    tooltip="How long the clip is, in the unit below; snapped to 8k+1 frames.",
+                ),
+                io.Combo.Input(
+                    "unit",
+                    options=list(UNITS),
+                    default="seconds",
+                    tooltip="Whether length counts seconds or frames.",
+                ),
+                io.Float.Input(
+                    "fps",
+                    default=24.0,
+                    min=1.0,
+                    max=240.0,
+                    step=0.001,
+                    tooltip="Frames per second; 23.976 and 29.97 mean the NTSC rates.",
+                ),
+                io.Int.Input(
+                    "batch_size", default=1, min=1, max=64, tooltip="How many clips to generate at once."
+                ),
+            ],
+            outputs=[io.Latent.Output(display_name="latent")],
+        )
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        width: int,
+        height: int,
+        length: float,
+        unit: str,
+        fps: float,
+        batch_size: int = 1,
+    ) -> io.NodeOutput:
+        rate = as_fps(fps)
+        frames = clip_frames(length, unit, rate)
+        snapped_w, snapped_h = snap_pixel_size(width, height)
+        notes = []
+        if (snapped_w, snapped_h) != (width, height):
+            notes.append(f"size {width}×{height} → {snapped_w}×{snapped_h} (multiples of 32)")
+        if unit == "seconds":
+            asked, exact = f"{length:g} s", abs(frames / rate - length) < 1e-6
+        else:
+            asked, exact = f"{length:g} frames", frames == length
+        if not exact:
+            notes.append(f"length {asked} → {frames} frames = {float(frames / rate):.3f} s (8k+1 frames)")
+        ui = None
+        if notes:
+            message = "snapped: " + "; ".join(notes)
+            host.tell(message)
+            ui = {"text": [message]}
+        latent = empty_latent(model, snapped_w, snapped_h, frames, rate, batch_size)
+        return io.NodeOutput(to_latent_dict(latent), ui=ui)

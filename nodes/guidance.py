@@ -1,0 +1,159 @@
+"""Talkies Guidance: per-stream CFG, STG, modality guidance and rescale for the sampler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..model.guidance import Guidance
+from ..model.pipeline import defaults_for
+from ..model.talkies_model import TalkiesModel
+from .host import io
+from .types import CATEGORY, GuidanceType
+
+
+@dataclass(frozen=True)
+class GuidanceChoice:
+    """Guidance for both streams; empty ``stg_blocks`` take the model's recommended blocks."""
+
+    video: Guidance
+    audio: Guidance
+
+
+def parse_blocks(text: str) -> tuple[int, ...]:
+    """ "28, 29" → (28, 29)."""
+    try:
+        blocks = tuple(int(v) for v in text.replace(";", ",").split(",") if v.strip())
+    except ValueError:
+        raise ValueError(
+            f"stg_blocks must be block numbers separated by commas, e.g. '29'; got {text!r}"
+        ) from None
+    if any(b < 0 for b in blocks):
+        raise ValueError(f"stg_blocks must be block numbers from 0; got {text!r}")
+    return blocks
+
+
+def resolve_guidance(model: TalkiesModel, choice: GuidanceChoice | None) -> tuple[Guidance, Guidance]:
+    """(video, audio) guidance: the model's recommendation, or the choice with STG blocks filled in."""
+    d = defaults_for(model)
+    if choice is None:
+        return d.video, d.audio
+    layers = model.transformer_config.num_layers
+    resolved = []
+    for mine, recommended in ((choice.video, d.video), (choice.audio, d.audio)):
+        if mine.uses_perturbed and not mine.stg_blocks:
+            if not recommended.stg_blocks:
+                raise ValueError(
+                    f"this model recommends no STG blocks; set stg_blocks (0..{layers - 1}) or stg to 0"
+                )
+            mine = replace(mine, stg_blocks=recommended.stg_blocks)
+        bad = [b for b in mine.stg_blocks if b >= layers]
+        if bad:
+            raise ValueError(f"stg_blocks {bad} do not exist; this model has blocks 0..{layers - 1}")
+        resolved.append(mine)
+    return resolved[0], resolved[1]
+
+
+class TalkiesGuidance(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesGuidance",
+            display_name="Talkies Guidance",
+            category=f"{CATEGORY}/sampling",
+            description="How strongly each stream follows the prompt. Without this node the sampler uses "
+            "the model's recommended guidance. The defaults are LTX-2's recommended values.",
+            search_aliases=["cfg", "stg", "guider"],
+            inputs=[
+                io.Float.Input(
+                    "video_cfg",
+                    default=3.0,
+                    min=0.0,
+                    max=30.0,
+                    step=0.1,
+                    tooltip="Video prompt guidance (CFG); 1 turns it off and halves the work.",
+                ),
+                io.Float.Input(
+                    "audio_cfg",
+                    default=7.0,
+                    min=0.0,
+                    max=30.0,
+                    step=0.1,
+                    tooltip="Audio prompt guidance (CFG); 1 turns it off.",
+                ),
+                io.Float.Input(
+                    "video_stg",
+                    default=1.0,
+                    min=0.0,
+                    max=10.0,
+                    step=0.1,
+                    tooltip="Spatio-temporal guidance for the video: steers away from a "
+                    "prediction with self-attention skipped in the STG blocks; 0 turns it off.",
+                ),
+                io.Float.Input(
+                    "audio_stg",
+                    default=1.0,
+                    min=0.0,
+                    max=10.0,
+                    step=0.1,
+                    tooltip="Spatio-temporal guidance for the audio; 0 turns it off.",
+                ),
+                io.String.Input(
+                    "stg_blocks",
+                    default="",
+                    tooltip="Transformer blocks STG skips, e.g. '29'; empty: the model's recommended blocks.",
+                ),
+                io.Float.Input(
+                    "video_modality",
+                    default=3.0,
+                    min=0.0,
+                    max=10.0,
+                    step=0.1,
+                    tooltip="Modality guidance for the video: how much the picture follows the "
+                    "sound (steers away from a prediction without audio-video attention); 1 is off.",
+                ),
+                io.Float.Input(
+                    "audio_modality",
+                    default=3.0,
+                    min=0.0,
+                    max=10.0,
+                    step=0.1,
+                    tooltip="Modality guidance for the audio: how much the sound follows the "
+                    "picture; 1 is off.",
+                ),
+                io.Float.Input(
+                    "rescale",
+                    default=0.7,
+                    min=0.0,
+                    max=1.0,
+                    step=0.01,
+                    tooltip="Pulls the guided prediction's spread back towards the plain one, "
+                    "against over-saturation at high guidance; 0 is off.",
+                ),
+            ],
+            outputs=[GuidanceType.Output(display_name="guidance")],
+        )
+
+    @classmethod
+    def validate_inputs(cls, stg_blocks: str | None = None) -> bool | str:
+        try:
+            parse_blocks(stg_blocks or "")
+        except ValueError as exc:
+            return str(exc)
+        return True
+
+    @classmethod
+    def execute(
+        cls,
+        video_cfg: float,
+        audio_cfg: float,
+        video_stg: float,
+        audio_stg: float,
+        stg_blocks: str,
+        video_modality: float,
+        audio_modality: float,
+        rescale: float,
+    ) -> io.NodeOutput:
+        blocks = parse_blocks(stg_blocks)
+        video = Guidance(video_cfg, video_stg, blocks, rescale, video_modality)
+        audio = Guidance(audio_cfg, audio_stg, blocks, rescale, audio_modality)
+        return io.NodeOutput(GuidanceChoice(video, audio))

@@ -1,0 +1,75 @@
+"""Talkies Image Conditioning: a picture as the first frame (image-to-video) or as a frame to pass through."""
+
+from __future__ import annotations
+
+import torch
+
+from ..model.image_prep import DEFAULT_IMAGE_CRF
+from ..model.pipeline import condition_on_image, defaults_for
+from ..model.talkies_model import TalkiesModel
+from .host import io
+from .latent_dict import from_latent_dict, to_latent_dict
+from .types import CATEGORY, Model
+
+
+class TalkiesImageConditioning(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesImageConditioning",
+            display_name="Talkies Image Conditioning",
+            category=f"{CATEGORY}/conditioning",
+            description="Pins a picture into the clip: at frame 0 the clip starts from it (image-to-video); "
+            "at a later frame the clip is guided to pass through it. Chain several for several frames.",
+            search_aliases=["image to video", "i2v", "first frame", "keyframe"],
+            inputs=[
+                Model.Input("model", tooltip="The model whose video encoder encodes the picture."),
+                io.Latent.Input("latent", tooltip="The clip to condition (from Talkies Empty Clip)."),
+                io.Image.Input(
+                    "image",
+                    tooltip="The picture; any size, it is resized and centre-cropped "
+                    "to the clip. The first image of a batch is used.",
+                ),
+                io.Int.Input(
+                    "frame",
+                    default=0,
+                    min=0,
+                    max=100000,
+                    tooltip="The frame the picture is pinned at: 0 is the first frame.",
+                ),
+                io.Float.Input(
+                    "strength",
+                    default=1.0,
+                    min=0.0,
+                    max=1.0,
+                    step=0.01,
+                    tooltip="1 keeps the picture exactly; lower values let the model change it.",
+                ),
+                io.Int.Input(
+                    "compression",
+                    default=DEFAULT_IMAGE_CRF,
+                    min=0,
+                    max=51,
+                    advanced=True,
+                    tooltip="H.264 CRF the picture is re-compressed with first, so a still looks like "
+                    "a video frame and the clip moves (0: none; use 0 for frames from a video).",
+                ),
+            ],
+            outputs=[io.Latent.Output(display_name="latent")],
+        )
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        latent: dict,
+        image: torch.Tensor,
+        frame: int = 0,
+        strength: float = 1.0,
+        compression: int = DEFAULT_IMAGE_CRF,
+    ) -> io.NodeOutput:
+        clip, _ = from_latent_dict(latent, defaults_for(model).fps)
+        conditioned = condition_on_image(
+            model, clip, image[:1], frame=frame, strength=strength, crf=compression
+        )
+        return io.NodeOutput(to_latent_dict(conditioned))

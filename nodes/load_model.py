@@ -1,0 +1,78 @@
+"""Talkies Load Model: a checkpoint (built-in, Talkies or LTX-2) and its text encoder."""
+
+from __future__ import annotations
+
+from . import model_handle
+from .host import device_choices, io
+from .types import CATEGORY, Model
+
+
+class TalkiesLoadModel(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesLoadModel",
+            display_name="Talkies Load Model",
+            category=f"{CATEGORY}/loaders",
+            description="Loads a joint audio-video model once; every node wired to it shares it.",
+            search_aliases=["ltx-2", "ltx2", "audio video model", "load talkies"],
+            inputs=[
+                io.Combo.Input(
+                    "ckpt_name",
+                    options=model_handle.checkpoint_choices(),
+                    default=model_handle.BUILTIN_CHOICE,
+                    tooltip="The model: the built-in toy-world model (runs on a CPU in seconds), or a "
+                    "Talkies / LTX-2 checkpoint from models/talkies, models/checkpoints or "
+                    "models/diffusion_models.",
+                ),
+                io.Combo.Input(
+                    "text_encoder",
+                    options=model_handle.text_encoder_choices(),
+                    default=model_handle.FROM_CHECKPOINT,
+                    tooltip="The text encoder: the one the checkpoint names (the built-in model's ships with "
+                    "the pack), or a folder under models/text_encoders (LTX-2 needs Gemma 3).",
+                ),
+                io.Combo.Input(
+                    "dtype",
+                    options=list(model_handle.DTYPES),
+                    default="auto",
+                    tooltip="Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the "
+                    "transformer's memory (real fp8 matmuls on RTX 40xx / H100 and newer).",
+                ),
+                io.Combo.Input(
+                    "device",
+                    options=device_choices(),
+                    default="default",
+                    tooltip="Where the model computes: default is ComfyUI's device (the GPU if there is "
+                    "one).",
+                ),
+                io.Combo.Input(
+                    "offload",
+                    options=list(model_handle.OFFLOADS),
+                    default="auto",
+                    tooltip="auto: each part moves onto the device while it works, and ComfyUI offloads it "
+                    "when other models need the memory. stream: the transformer's blocks stream through "
+                    "the GPU a few at a time, for cards too small to hold it.",
+                    advanced=True,
+                ),
+            ],
+            outputs=[Model.Output(display_name="model")],
+        )
+
+    @classmethod
+    def validate_inputs(cls, ckpt_name: str) -> bool | str:
+        return model_handle.checkpoint_problem(ckpt_name) or True
+
+    @classmethod
+    def fingerprint_inputs(cls, ckpt_name: str, **_) -> str:
+        problem = model_handle.checkpoint_problem(ckpt_name)
+        if problem:
+            return problem
+        path = model_handle.checkpoint_path(ckpt_name)
+        return f"{path}:{path.stat().st_mtime_ns}"
+
+    @classmethod
+    def execute(
+        cls, ckpt_name: str, text_encoder: str, dtype: str, device: str, offload: str = "auto"
+    ) -> io.NodeOutput:
+        return io.NodeOutput(model_handle.open_model(ckpt_name, text_encoder, dtype, device, offload))

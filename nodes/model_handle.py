@@ -1,0 +1,111 @@
+"""Which checkpoints and text encoders the Load node offers, and one shared model per choice."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from pathlib import Path
+
+import torch
+
+from ..model.builtin import builtin_checkpoint
+from ..model.talkies_model import TalkiesModel
+from . import host
+
+log = logging.getLogger(__name__)
+
+BUILTIN_CHOICE = "built-in: talkies_toyworld"
+FROM_CHECKPOINT = "from checkpoint"
+CHECKPOINT_KINDS = (host.TALKIES_FOLDER, "checkpoints", "diffusion_models")
+DTYPES = ("auto", "bf16", "fp16", "fp8", "fp32")
+OFFLOADS = ("auto", "stream")
+
+_models: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_lock = threading.Lock()
+
+
+def checkpoint_choices() -> list[str]:
+    """The built-in model first, then the checkpoint files of the talkies, checkpoints and
+    diffusion_models folders."""
+    names = [BUILTIN_CHOICE]
+    for kind in CHECKPOINT_KINDS:
+        names += [n for n in host.model_files(kind) if n not in names]
+    return names
+
+
+def _folders_hint() -> str:
+    kinds = ", ".join(f"models/{k}" for k in CHECKPOINT_KINDS)
+    return f"put the .safetensors file in one of {kinds} and refresh the node list"
+
+
+def checkpoint_path(choice: str) -> Path:
+    """The file behind a checkpoint choice; standalone runs also accept a file path."""
+    if choice == BUILTIN_CHOICE:
+        return builtin_checkpoint()
+    for kind in CHECKPOINT_KINDS:
+        found = host.model_file(kind, choice)
+        if found is not None:
+            return found
+    if not host.INSIDE_COMFYUI and Path(choice).expanduser().is_file():
+        return Path(choice).expanduser()
+    raise FileNotFoundError(f"checkpoint {choice!r} was not found; {_folders_hint()}")
+
+
+def checkpoint_problem(choice: str) -> str | None:
+    """Why a checkpoint choice cannot load, or None (for validation before a run)."""
+    try:
+        checkpoint_path(choice)
+    except FileNotFoundError as exc:
+        return str(exc)
+    return None
+
+
+def text_encoder_choices() -> list[str]:
+    """The checkpoint's own encoder, then every folder under text_encoders holding a config.json."""
+    found = []
+    for root in host.model_folders("text_encoders"):
+        if root.is_dir():
+            found += sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("config.json"))
+    return [FROM_CHECKPOINT, *dict.fromkeys(f for f in found if f != ".")]
+
+
+def text_encoder_folder(choice: str) -> Path | None:
+    if choice == FROM_CHECKPOINT:
+        return None
+    for root in host.model_folders("text_encoders"):
+        if (root / choice / "config.json").is_file():
+            return root / choice
+    if not host.INSIDE_COMFYUI and (Path(choice).expanduser() / "config.json").is_file():
+        return Path(choice).expanduser()
+    raise FileNotFoundError(
+        f"text encoder folder {choice!r} was not found; put the unpacked folder (config.json, weights, "
+        "tokenizer) under models/text_encoders"
+    )
+
+
+def resolve_device(choice: str) -> torch.device:
+    return host.compute_device() if choice == "default" else torch.device(choice)
+
+
+def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offload: str) -> TalkiesModel:
+    """The shared model for these choices: loaded once, reused while any node holds it."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    if offload not in OFFLOADS:
+        raise ValueError(f"offload must be one of {', '.join(OFFLOADS)}; got {offload!r}")
+    path = checkpoint_path(checkpoint).resolve()
+    encoder = text_encoder_folder(text_encoder)
+    target = resolve_device(device)
+    key = (str(path), path.stat().st_mtime_ns, str(encoder), dtype, str(target), offload)
+    with _lock:
+        model = _models.get(key)
+        if model is None:
+            placer = host.placer(stream_transformer=offload == "stream")
+            policy = "stream" if offload == "stream" else "resident"
+            model = TalkiesModel(
+                path, text_encoder=encoder, device=target, dtype=dtype, offload=policy, placer=placer
+            )
+            _models[key] = model
+            log.info("opened %r", model)
+    return model

@@ -1,0 +1,134 @@
+"""Talkies Sampler: denoises picture and sound together, with a progress bar and preview frames."""
+
+from __future__ import annotations
+
+import weakref
+
+from ..model.latent_preview import LatentColours, fit_latent_colours
+from ..model.pipeline import defaults_for, sample, sigmas_for
+from ..model.sampling import StepPreview
+from ..model.schedule import parse_sigmas
+from ..model.talkies_model import TalkiesModel
+from . import host
+from .guidance import GuidanceChoice, resolve_guidance
+from .host import io
+from .latent_dict import from_latent_dict, to_latent_dict
+from .text_encode import EncodedPrompts
+from .types import CATEGORY, GuidanceType, Model, Prompts
+
+MAX_SEED = 2**63 - 1
+
+_colours: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def latent_colours(model: TalkiesModel) -> LatentColours:
+    """The model's latent → RGB preview map, fitted on first use."""
+    if model not in _colours:
+        with model.working("video_encoder") as encoder:
+            _colours[model] = fit_latent_colours(encoder)
+    return _colours[model]
+
+
+class TalkiesSampler(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesSampler",
+            display_name="Talkies Sampler",
+            category=f"{CATEGORY}/sampling",
+            description="Generates the clip's picture and sound in one denoising pass. Cancel stops it "
+            "within one step.",
+            search_aliases=["ksampler", "generate", "denoise"],
+            inputs=[
+                Model.Input("model", tooltip="The model that denoises."),
+                Prompts.Input("prompts", tooltip="The encoded prompts (from Talkies Text Encode)."),
+                io.Latent.Input(
+                    "latent",
+                    tooltip="The clip to generate into (from Talkies Empty Clip or "
+                    "Talkies Image Conditioning).",
+                ),
+                io.Int.Input(
+                    "seed",
+                    default=0,
+                    min=0,
+                    max=MAX_SEED,
+                    control_after_generate=True,
+                    tooltip="The noise seed; a seed gives the same clip on any device.",
+                ),
+                io.Int.Input(
+                    "steps",
+                    default=0,
+                    min=0,
+                    max=1000,
+                    tooltip="Denoising steps; 0 uses the model's recommended count.",
+                ),
+                io.String.Input(
+                    "sigmas",
+                    default="",
+                    tooltip="An explicit σ schedule from 1 to 0, e.g. '1, 0.99, 0.9, 0.7, 0.4, 0'; "
+                    "overrides steps. Empty: the model's schedule.",
+                ),
+                io.Boolean.Input(
+                    "preview",
+                    default=True,
+                    tooltip="Show the current estimate as a picture after every step (cheap: "
+                    "a fitted colour map, no decoding).",
+                ),
+                GuidanceType.Input(
+                    "guidance",
+                    optional=True,
+                    tooltip="Per-stream guidance (from Talkies Guidance); without it the "
+                    "model's recommended guidance.",
+                ),
+            ],
+            outputs=[io.Latent.Output(display_name="latent")],
+        )
+
+    @classmethod
+    def validate_inputs(cls, sigmas: str | None = None) -> bool | str:
+        if sigmas and sigmas.strip():
+            try:
+                parse_sigmas(sigmas)
+            except ValueError as exc:
+                return str(exc)
+        return True
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        prompts: EncodedPrompts,
+        latent: dict,
+        seed: int,
+        steps: int = 0,
+        sigmas: str = "",
+        preview: bool = True,
+        guidance: GuidanceChoice | None = None,
+    ) -> io.NodeOutput:
+        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps)
+        if not fps_known:
+            host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
+        schedule = sigmas_for(model, clip, steps or None, parse_sigmas(sigmas) if sigmas.strip() else None)
+        video_guidance, audio_guidance = resolve_guidance(model, guidance)
+        colours = latent_colours(model) if preview else None
+        _, _, f, h, w = clip.video.shape
+        progress = host.Progress(len(schedule) - 1)
+
+        def on_step(step: StepPreview) -> None:
+            host.check_interrupt()
+            picture = None if colours is None else colours.picture_from_tokens(step.video_x0, f, h, w)
+            progress.update(step.step, picture)
+
+        host.check_interrupt()
+        out = sample(
+            model,
+            clip,
+            prompts.positive,
+            prompts.negative,
+            sigmas=schedule,
+            seed=seed,
+            video_guidance=video_guidance,
+            audio_guidance=audio_guidance,
+            on_step=on_step,
+        )
+        return io.NodeOutput(to_latent_dict(out))

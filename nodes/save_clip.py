@@ -1,0 +1,201 @@
+"""Talkies Save Clip (MP4): frames and sound into one MP4 any player or platform takes, with a preview.
+
+The node's UI output, what the front end receives for each saved clip:
+
+    {"images": [{"filename", "subfolder", "type": "output"}],   # ComfyUI's video preview (plays sound)
+     "animated": [True],
+     "talkies_clips": [{"filename", "subfolder", "type", "fps": float, "fps_fraction": "24000/1001",
+                        "frames": int, "seconds": float, "width": int, "height": int,
+                        "sample_rate": int | None, "channels": int | None, "loudness": float | None,
+                        "envelope": {"points_per_second": 50, "min": [...], "max": [...]} | None}]}
+
+``envelope`` is the written sound's min/max per 1/50 s over all channels (bucket i covers
+[i, i+1)/50 s), for drawing a waveform strip under the frames.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from ..model.media import as_fps, probe_clip, read_clip, waveform_envelope, write_clip
+from . import host
+from .host import io
+from .types import CATEGORY
+
+ENVELOPE_POINTS_PER_SECOND = 50
+LOUDNESS = {
+    "-14 LUFS (ready to post)": -14.0,
+    "-16 LUFS": -16.0,
+    "-23 LUFS (broadcast)": -23.0,
+    "off": None,
+}
+
+
+def split_clips(images: torch.Tensor, audio: dict | None) -> list[tuple[torch.Tensor, dict | None]]:
+    """One (frames, sound) pair per clip: a batch of B sounds splits the frames into B equal clips."""
+    if images.dim() == 3:
+        images = images[None]
+    if audio is None or audio["waveform"].dim() < 3 or audio["waveform"].shape[0] == 1:
+        return [(images, audio)]
+    clips = audio["waveform"].shape[0]
+    if images.shape[0] % clips:
+        raise ValueError(
+            f"{images.shape[0]} frames do not split into {clips} clips (the sound has a batch of {clips}); "
+            "give one sound per clip or a single sound"
+        )
+    per_clip = images.shape[0] // clips
+    return [
+        (images[i * per_clip : (i + 1) * per_clip], {**audio, "waveform": audio["waveform"][i : i + 1]})
+        for i in range(clips)
+    ]
+
+
+def _envelope(path: Path) -> dict | None:
+    clip = read_clip(path, pictures=False)
+    if clip.waveform is None:
+        return None
+    low, high = waveform_envelope(clip.waveform, clip.sample_rate, ENVELOPE_POINTS_PER_SECOND)
+    return {
+        "points_per_second": ENVELOPE_POINTS_PER_SECOND,
+        "min": [round(v, 4) for v in low.tolist()],
+        "max": [round(v, 4) for v in high.tolist()],
+    }
+
+
+def clip_entry(path: Path, output_root: Path, loudness: float | None) -> dict:
+    """The UI entry of one saved clip (see the module docstring)."""
+    info = probe_clip(path)
+    video, sound = info.first("video"), info.first("audio")
+    try:
+        subfolder = path.parent.relative_to(output_root).as_posix()
+    except ValueError:
+        subfolder = str(path.parent)
+    return {
+        "filename": path.name,
+        "subfolder": "" if subfolder == "." else subfolder,
+        "type": "output",
+        "fps": float(video.fps),
+        "fps_fraction": f"{video.fps.numerator}/{video.fps.denominator}",
+        "frames": video.frames,
+        "seconds": float(video.frames / video.fps),
+        "width": video.width,
+        "height": video.height,
+        "sample_rate": None if sound is None else sound.sample_rate,
+        "channels": None if sound is None else sound.channels,
+        "loudness": loudness,
+        "envelope": _envelope(path),
+    }
+
+
+class TalkiesSaveClip(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesSaveClip",
+            display_name="Talkies Save Clip (MP4)",
+            category=f"{CATEGORY}/output",
+            description="Saves frames and sound as one MP4 (H.264 + AAC, sound sample-exact to the frames, "
+            "streamable) in ComfyUI's output folder, with the workflow inside, and previews it with sound. "
+            "Takes IMAGE and AUDIO from any node; also outputs a core VIDEO.",
+            search_aliases=["save video", "mp4", "export"],
+            inputs=[
+                io.Image.Input("images", tooltip="The frames (from Talkies Decode or any IMAGE)."),
+                io.Audio.Input(
+                    "audio",
+                    optional=True,
+                    tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
+                ),
+                io.Float.Input(
+                    "fps",
+                    default=24.0,
+                    min=1.0,
+                    max=240.0,
+                    step=0.001,
+                    tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
+                ),
+                io.String.Input(
+                    "filename_prefix",
+                    default="talkies/clip",
+                    tooltip="File name start inside the output folder; may name a subfolder, "
+                    "e.g. 'talkies/clip' → output/talkies/clip_00001_.mp4.",
+                ),
+                io.Combo.Input(
+                    "loudness",
+                    options=list(LOUDNESS),
+                    default="-14 LUFS (ready to post)",
+                    tooltip="Normalise the sound's loudness (with a −1 dBTP peak ceiling): −14 LUFS "
+                    "suits social platforms, −16 podcasts and Apple, −23 broadcast (EBU R128).",
+                ),
+                io.Int.Input(
+                    "crf",
+                    default=19,
+                    min=1,
+                    max=51,
+                    tooltip="H.264 quality: lower is better and larger; 17–23 is usual.",
+                ),
+                io.Boolean.Input(
+                    "ten_bit",
+                    default=False,
+                    tooltip="10-bit colour (H.264 High 10): smoother gradients, but some players "
+                    "and platforms cannot play it.",
+                ),
+            ],
+            outputs=[io.Video.Output(display_name="video", tooltip="The saved clip, for core video nodes.")],
+            hidden=[io.Hidden.prompt, io.Hidden.extra_pnginfo],
+            is_output_node=True,
+        )
+
+    @classmethod
+    def _metadata(cls) -> dict | None:
+        if not host.metadata_enabled():
+            return None
+        metadata = dict(cls.hidden.extra_pnginfo or {})
+        if cls.hidden.prompt is not None:
+            metadata["prompt"] = cls.hidden.prompt
+        return metadata or None
+
+    @classmethod
+    def execute(
+        cls,
+        images: torch.Tensor,
+        fps: float,
+        filename_prefix: str,
+        loudness: str,
+        crf: int,
+        ten_bit: bool,
+        audio: dict | None = None,
+    ) -> io.NodeOutput:
+        if loudness not in LOUDNESS:
+            raise ValueError(f"loudness must be one of {', '.join(LOUDNESS)}; got {loudness!r}")
+        rate = as_fps(fps)
+        root = host.output_directory()
+        target, prefix = root, filename_prefix
+        if not host.INSIDE_COMFYUI and os.path.isabs(os.path.expanduser(filename_prefix)):
+            path = Path(filename_prefix).expanduser()
+            target, prefix = (path, "clip") if path.suffix else (path.parent, path.name)
+        entries, first = [], None
+        for frames, sound in split_clips(images, audio):
+            host.check_interrupt()
+            saved = write_clip(
+                target,
+                frames,
+                rate,
+                sound,
+                prefix=prefix,
+                crf=crf,
+                ten_bit=ten_bit,
+                loudness=LOUDNESS[loudness],
+                metadata=cls._metadata(),
+            )
+            host.record_output(saved)
+            entries.append(clip_entry(saved, root, LOUDNESS[loudness]))
+            first = first or saved
+        ui = {
+            "images": [{k: e[k] for k in ("filename", "subfolder", "type")} for e in entries],
+            "animated": [True],
+            "talkies_clips": entries,
+        }
+        return io.NodeOutput(host.video_from_file(first), ui=ui)

@@ -1,0 +1,274 @@
+"""The pack inside a real ComfyUI: node listing, the shipped API workflows queued over HTTP, core-node
+interop, validation errors and cancelling.
+
+Runs when COMFYUI_DIR points at a ComfyUI checkout. ComfyUI is started with
+COMFYUI_PYTHON (default: this Python), which needs ComfyUI's requirements and this pack's
+dependencies. It runs on 127.0.0.1 with --cpu and its own --base-directory in a temporary
+folder (the pack linked into its custom_nodes, a tiny checkpoint in models/talkies), so the
+checkout itself is not touched.
+"""
+
+import copy
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from tiny_checkpoint import shared_tiny_checkpoint
+
+from talkies.__main__ import main
+from talkies.cli.comfy_client import ComfyClient, ServerError
+from talkies.model.media import probe_clip
+from talkies.nodes import NODES
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((REPO / "workflows" / "api").glob("*.api.json"))
+COMFYUI_DIR = os.environ.get("COMFYUI_DIR", "")
+COMFYUI_PYTHON = os.environ.get("COMFYUI_PYTHON", sys.executable)
+
+if not COMFYUI_DIR:
+    _skip = "COMFYUI_DIR is not set; point it at a ComfyUI checkout to run the ComfyUI integration test"
+elif not (Path(COMFYUI_DIR) / "main.py").is_file():
+    _skip = f"COMFYUI_DIR={COMFYUI_DIR} has no main.py; it must be a ComfyUI checkout"
+else:
+    _skip = ""
+pytestmark = [pytest.mark.comfyui, pytest.mark.skipif(bool(_skip), reason=_skip)]
+
+START_TIMEOUT_S = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_png(path: Path) -> None:
+    rgb = np.zeros((64, 96, 3), np.uint8)
+    rgb[:, :48] = (240, 210, 40)
+    with av.open(str(path), "w", format="image2") as container:
+        stream = container.add_stream("png")
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "rgb24"
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode(None))
+
+
+@pytest.fixture(scope="module")
+def comfyui(tmp_path_factory):
+    base = tmp_path_factory.mktemp("comfyui")
+    for folder in ("custom_nodes", "models/talkies", "input", "output"):
+        (base / folder).mkdir(parents=True)
+    (base / "custom_nodes" / "talkies").symlink_to(REPO, target_is_directory=True)
+    (base / "models" / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
+    _write_png(base / "input" / "example.png")
+    port = _free_port()
+    log = (base / "comfyui.log").open("w")
+    command = [
+        COMFYUI_PYTHON,
+        "main.py",
+        "--cpu",
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--disable-auto-launch",
+        "--disable-api-nodes",
+        "--base-directory",
+        str(base),
+    ]
+    server = subprocess.Popen(
+        command,
+        cwd=COMFYUI_DIR,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            if server.poll() is not None:
+                pytest.fail(
+                    f"ComfyUI exited with {server.returncode}:\n{(base / 'comfyui.log').read_text()[-4000:]}"
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/object_info/TalkiesSampler", timeout=5) as response:
+                    if json.loads(response.read()):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"ComfyUI did not answer within {START_TIMEOUT_S} s")
+            time.sleep(1)
+        yield url, base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def _small(prompt: dict) -> dict:
+    prompt = copy.deepcopy(prompt)
+    prompt["1"]["inputs"]["ckpt_name"] = "tiny.safetensors"
+    prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
+    return prompt
+
+
+def _check_clip(path: Path, frames: int = 9, fps: int = 24) -> None:
+    info = probe_clip(path)
+    video, sound = info.first("video"), info.first("audio")
+    assert (video.codec, video.frames, video.fps, video.start_time) == ("h264", frames, fps, 0.0)
+    assert (sound.codec, sound.start_time) == ("aac", 0.0)
+    assert sound.samples == frames * sound.sample_rate // fps, "the sound lasts exactly as long as the frames"
+
+
+def test_object_info_lists_every_node_with_tooltips_and_the_checkpoint(comfyui):
+    url, _ = comfyui
+    info = _get(f"{url}/object_info")
+    for node in NODES:
+        schema = node.define_schema()
+        entry = info[schema.node_id]
+        assert entry["category"].startswith("Talkies/")
+        for group in ("required", "optional"):
+            for name, (_, options) in entry["input"].get(group, {}).items():
+                assert options.get("tooltip"), f"{schema.node_id}.{name} has no tooltip"
+    assert info["TalkiesLoadModel"]["input"]["required"]["ckpt_name"][1]["options"][:2] == [
+        "built-in: talkies_toyworld",
+        "tiny.safetensors",
+    ]
+    assert sorted(_get(f"{url}/workflow_templates")["talkies"]) == [
+        p.name.removesuffix(".api.json") for p in WORKFLOWS
+    ]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name.removesuffix(".api.json"))
+def test_shipped_workflow_runs_in_comfyui_and_the_mp4_is_synced(comfyui, workflow, tmp_path):
+    url, _ = comfyui
+    client = ComfyClient(url, timeout=600)
+    events = []
+    files = client.run(
+        _small(json.loads(workflow.read_text())), tmp_path, lambda kind, data: events.append(kind)
+    )
+    assert len(files) == 1 and files[0].suffix == ".mp4"
+    _check_clip(files[0])
+    assert "progress" in events and "executed" in events
+    assert json.loads(probe_clip(files[0]).metadata["prompt"])["1"]["class_type"] == "TalkiesLoadModel"
+
+
+def test_native_latent_nodes_and_core_video_nodes_interoperate(comfyui, tmp_path):
+    """Our latent through LTXVSeparateAVLatent → LTXVConcatAVLatent into our sampler; our VIDEO into
+    core GetVideoComponents and SaveVideo; core IMAGE + AUDIO back into our saver."""
+    url, _ = comfyui
+    prompt = _small(json.loads((REPO / "workflows/api/text-to-video-with-sound.api.json").read_text()))
+    prompt["20"] = {"class_type": "LTXVSeparateAVLatent", "inputs": {"av_latent": ["3", 0]}}
+    prompt["21"] = {
+        "class_type": "LTXVConcatAVLatent",
+        "inputs": {"video_latent": ["20", 0], "audio_latent": ["20", 1]},
+    }
+    prompt["4"]["inputs"]["latent"] = ["21", 0]
+    prompt["22"] = {"class_type": "GetVideoComponents", "inputs": {"video": ["6", 0]}}
+    prompt["23"] = {
+        "class_type": "TalkiesSaveClip",
+        "inputs": {
+            "images": ["22", 0],
+            "audio": ["22", 1],
+            "fps": ["22", 2],
+            "filename_prefix": "talkies/roundtrip",
+            "loudness": "off",
+            "crf": 19,
+            "ten_bit": False,
+        },
+    }
+    prompt["24"] = {
+        "class_type": "SaveVideo",
+        "inputs": {"video": ["6", 0], "filename_prefix": "core/ours", "format": "mp4", "codec": "h264"},
+    }
+    files = ComfyClient(url, timeout=600).run(prompt, tmp_path, lambda kind, data: None)
+    names = sorted(f.name for f in files)
+    assert (
+        len(files) == 3
+        and any(n.startswith("roundtrip") for n in names)
+        and any(n.startswith("ours") for n in names)
+    )
+    for path in files:
+        if path.name.startswith("ours"):  # core SaveVideo re-muxes with its own audio framing
+            info = probe_clip(path)
+            assert info.first("video").frames == 9 and info.first("audio").codec == "aac"
+        else:
+            _check_clip(path)
+
+
+def test_parts_unloaded_by_comfyui_come_back_and_ui_workflows_are_embedded(comfyui, tmp_path, capsys):
+    """After ComfyUI's "unload models" (POST /free) the next run loads our parts again; the CLI queues a
+    UI-format file with the workflow in extra_pnginfo, so the MP4 carries it for drag and drop."""
+    url, _ = comfyui
+    request = urllib.request.Request(
+        f"{url}/free",
+        data=json.dumps({"unload_models": True, "free_memory": True}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    ui = REPO / "workflows" / "text-to-video-with-sound.json"
+    settings = {
+        "1.ckpt_name": "tiny.safetensors",
+        "3.width": 64,
+        "3.height": 64,
+        "3.length": 9,
+        "3.unit": "frames",
+    }
+    args = ["run", str(ui), "--server", url, "--output-dir", str(tmp_path)]
+    args += [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+    assert main(args) == 0
+    (path,) = capsys.readouterr().out.split()
+    _check_clip(Path(path))
+    assert Path(path).parent == tmp_path / "talkies"
+    assert json.loads(probe_clip(path).metadata["workflow"]) == json.loads(ui.read_text())
+
+
+def test_invalid_values_and_missing_models_are_comfyui_validation_errors(comfyui):
+    url, _ = comfyui
+    prompt = _small(json.loads((REPO / "workflows/api/text-to-video-with-sound.api.json").read_text()))
+    prompt["4"]["inputs"]["steps"] = -3
+    prompt["1"]["inputs"]["ckpt_name"] = "gone.safetensors"
+    with pytest.raises(ServerError) as caught:
+        ComfyClient(url).queue(prompt)
+    message = str(caught.value)
+    assert "node 4 (TalkiesSampler): Value -3 smaller than min of 0" in message
+    assert "'gone.safetensors' was not found; put the .safetensors file in one of models/talkies" in message
+
+
+def test_cancelling_the_sampler_stops_it_and_writes_no_file(comfyui, tmp_path):
+    url, base = comfyui
+    before = set((base / "output").rglob("*.mp4"))
+    prompt = _small(json.loads((REPO / "workflows/api/text-to-video-with-sound.api.json").read_text()))
+    prompt["4"]["inputs"]["steps"] = 400
+    prompt["6"]["inputs"]["filename_prefix"] = "talkies/cancelled"
+    client = ComfyClient(url, timeout=600)
+    progress = []
+
+    def cancel_on_progress(kind: str, data: dict) -> None:
+        if kind == "progress" and data.get("node") == "4":
+            progress.append(data["value"])
+            if len(progress) == 1:
+                client.interrupt(data["prompt_id"])
+
+    with pytest.raises(ServerError, match="interrupted"):
+        client.run(prompt, tmp_path, cancel_on_progress)
+    assert progress and max(progress) < 400
+    assert set((base / "output").rglob("*.mp4")) == before
+    assert not list((base / "output").rglob("*.part"))
