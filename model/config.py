@@ -94,6 +94,15 @@ class TransformerConfig:
         return self.audio_heads * self.audio_head_dim
 
     @property
+    def video_context_channels(self) -> int:
+        """Width of the video context the transformer receives (the connector's output)."""
+        return self.caption_channels if self.caption_projection else self.video_dim
+
+    @property
+    def audio_context_channels(self) -> int:
+        return self.caption_channels if self.caption_projection else self.audio_dim
+
+    @property
     def av_cross_uses_own_timesteps(self) -> bool:
         """LTX-2.0 modulates A/V cross-attention with each stream's own per-token timesteps;
         LTX-2.3 uses the other stream's σ."""

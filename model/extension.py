@@ -189,7 +189,11 @@ def extend_media(
     start_sample = samples_for_frames(start, fps, audio.sample_rate)
     with model.working("video_encoder") as encoder:
         tail_video = encoder.encode(image_to_pixels(images[start:]).to(model.compute_dtype))
-    tail_audio_wave = Waveform(audio.samples[..., start_sample:], audio.sample_rate)
+    tail_samples = audio.samples[..., start_sample:].float()
+    peak = float(tail_samples.abs().max()) if tail_samples.numel() else 0.0
+    if peak > 1.0:  # the encoder expects full-scale float audio; only the level changes
+        tail_samples = tail_samples / peak
+    tail_audio_wave = Waveform(tail_samples, audio.sample_rate)
     with model.working("audio_encoder") as encoder:
         tail_audio = encode_audio(tail_audio_wave, encoder)
     n = new_latent_frames(seconds, fps)

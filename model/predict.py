@@ -10,14 +10,16 @@ from .latents import audio_latent, audio_positions, audio_tokens, video_latent, 
 from .transformer import AVTransformer, Stream
 
 
-def _token_mask(mask: torch.Tensor | None, batch: int, tokens: int, name: str) -> torch.Tensor | None:
+def _token_mask(
+    mask: torch.Tensor | None, batch: int, tokens: int, name: str, device: torch.device
+) -> torch.Tensor | None:
     if mask is None:
         return None
     if mask.numel() != batch * tokens:
         raise ValueError(
             f"{name} must hold one value per token ({batch}×{tokens}), got shape {tuple(mask.shape)}"
         )
-    return mask.reshape(batch, tokens).float()
+    return mask.reshape(batch, tokens).float().to(device)
 
 
 def predict_velocity(
@@ -55,7 +57,7 @@ def predict_velocity(
         sigma=sig,
         context=video_context.to(dev, dtype),
         context_mask=video_context_mask,
-        denoise_mask=_token_mask(video_mask, b, f * h * w, "video_mask"),
+        denoise_mask=_token_mask(video_mask, b, f * h * w, "video_mask", dev),
     )
     audio = Stream(
         latent=audio_tokens(audio_latent_in).to(dtype),
@@ -63,7 +65,7 @@ def predict_velocity(
         sigma=sig,
         context=audio_context.to(dev, dtype),
         context_mask=audio_context_mask,
-        denoise_mask=_token_mask(audio_mask, b, t, "audio_mask"),
+        denoise_mask=_token_mask(audio_mask, b, t, "audio_mask", dev),
     )
     with torch.no_grad():
         v, a = model(video, audio)

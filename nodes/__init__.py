@@ -9,8 +9,10 @@ from __future__ import annotations
 from . import host
 from .decode import TalkiesDecode
 from .empty_clip import TalkiesEmptyClip
+from .extend import TalkiesExtend, TalkiesExtendFrames
 from .guidance import TalkiesGuidance
 from .image_conditioning import TalkiesImageConditioning
+from .join import TalkiesJoinClips
 from .load_model import TalkiesLoadModel
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
@@ -23,6 +25,9 @@ NODES = [
     TalkiesImageConditioning,
     TalkiesGuidance,
     TalkiesSampler,
+    TalkiesExtend,
+    TalkiesExtendFrames,
+    TalkiesJoinClips,
     TalkiesDecode,
     TalkiesSaveClip,
 ]

@@ -151,3 +151,38 @@ def test_join_is_sample_exact_across_rates_and_layouts():
         join_clips([parts[0], ClipPart(parts[1].images, parts[1].audio, Fraction(25))])
     with pytest.raises(ValueError, match="resize one"):
         join_clips([parts[0], ClipPart(torch.rand(9, 32, 64, 3), parts[1].audio, fps)])
+
+
+def test_the_shipped_chain_of_extensions_writes_exact_durations(tmp_path, capsys):
+    """A clip extended three times (a 4-part chain), as workflows/extend-a-clip-three-times ships it:
+    video duration = audio duration = the sum asked for, to one AAC frame, checked by decoding."""
+    from pathlib import Path
+
+    from tiny_checkpoint import shared_tiny_checkpoint
+
+    from talkies.__main__ import main
+    from talkies.model.media import read_clip
+
+    workflow = (
+        Path(__file__).resolve().parents[1] / "workflows" / "api" / "extend-a-clip-three-times.api.json"
+    )
+    settings = {
+        "1.ckpt_name": shared_tiny_checkpoint(),
+        "3.width": 64,
+        "3.height": 64,
+        "3.length": 9,
+        "3.unit": "frames",
+        "6.seconds": 1.0,
+        "7.seconds": 0.34,
+        "8.seconds": 1.0,
+    }
+    args = ["run", str(workflow), "--output-dir", str(tmp_path)]
+    args += [a for k, v in settings.items() for a in ("--set", f"{k}={v}")]
+    assert main(args) == 0
+    clip = read_clip(Path(capsys.readouterr().out.split()[0]))
+    frames = 9 + 24 + 8 + 24  # 0.34 s rounds to one 8-frame step
+    video, sound = ({s.kind: s for s in clip.streams}[k] for k in ("video", "audio"))
+    assert clip.frames.shape[0] == frames
+    assert abs(float(video.duration) - frames / 24) < 1e-6
+    assert abs(clip.waveform.shape[-1] / clip.sample_rate - frames / 24) <= 1024 / clip.sample_rate
+    assert sound.start_time == 0 and video.start_time == 0

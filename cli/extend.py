@@ -1,0 +1,75 @@
+"""``python -m talkies extend clip.mp4 "what happens next" --seconds 2 -o longer.mp4``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..model.builtin import builtin_checkpoint
+from ..model.extension import extend_media
+from ..model.media import read_clip, write_clip
+from ..model.pipeline import defaults_for, encode_prompts
+from ..model.talkies_model import TalkiesModel
+from ..model.waveform import Waveform
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("clip", type=Path, help="the MP4 (with sound) to continue")
+    p.add_argument("prompt", help="what happens next and what it sounds like")
+    p.add_argument("--seconds", type=float, default=2.0, help="how much longer (whole 8-frame steps)")
+    p.add_argument("--overlap", type=int, default=2, help="latent frames of the clip's end to continue from")
+    p.add_argument(
+        "-o", "--output", type=Path, default=Path("talkies-extended.mp4"), help="MP4 file or folder"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    p.add_argument("--negative", default="")
+    p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
+    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    clip = read_clip(args.clip)
+    if clip.waveform is None:
+        raise ValueError(f"{args.clip} has no sound; Talkies extends picture and sound together")
+    model = TalkiesModel(
+        args.model or builtin_checkpoint(),
+        text_encoder=args.text_encoder,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    d = defaults_for(model)
+    pos, neg = encode_prompts(model, args.prompt, args.negative)
+    images, sound = extend_media(
+        model,
+        clip.frames.float() / 255.0,
+        Waveform(clip.waveform[None], clip.sample_rate),
+        clip.fps,
+        pos,
+        neg,
+        seconds=args.seconds,
+        overlap=args.overlap,
+        seed=args.seed,
+        steps=args.steps,
+        video_guidance=d.video,
+        audio_guidance=d.audio,
+    )
+    path = write_clip(
+        args.output,
+        images,
+        clip.fps,
+        sound.as_audio(),
+        prefix="talkies-extended",
+        metadata={"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name},
+    )
+    print(path)
+    print(
+        f"{images.shape[0]} frames ({clip.frames.shape[0]} kept) in {time.monotonic() - start:.1f} s",
+        file=sys.stderr,
+    )
+    return 0

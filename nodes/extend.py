@@ -1,0 +1,183 @@
+"""Talkies Extend: the next seconds of a clip, picture and sound together.
+
+Two nodes, one per kind of input: our latents (appended in latent space, decoded once, no
+seam) and IMAGE frames + AUDIO from anywhere (the tail is encoded on the fly and the sound
+cross-fades only inside the overlap).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..model.extension import extend_latent, extend_media
+from ..model.media import as_fps
+from ..model.pipeline import defaults_for
+from ..model.talkies_model import TalkiesModel
+from ..model.waveform import Waveform
+from . import host
+from .guidance import GuidanceChoice, resolve_guidance
+from .host import io
+from .latent_dict import from_latent_dict, to_latent_dict
+from .sampler import MAX_SEED
+from .text_encode import EncodedPrompts
+from .types import CATEGORY, GuidanceType, Model, Prompts
+
+
+def _common_inputs() -> list:
+    return [
+        io.Float.Input(
+            "seconds",
+            default=2.0,
+            min=0.1,
+            max=600.0,
+            step=0.1,
+            tooltip="How much longer the clip gets (rounded to whole 8-frame steps).",
+        ),
+        io.Int.Input(
+            "overlap",
+            default=2,
+            min=1,
+            max=16,
+            tooltip="Latent frames of the clip's end (8 video frames each, with the sound over the same "
+            "time) the new part continues from.",
+        ),
+        io.Int.Input(
+            "seed",
+            default=0,
+            min=0,
+            max=MAX_SEED,
+            control_after_generate=True,
+            tooltip="The noise seed of the new part.",
+        ),
+        io.Int.Input("steps", default=0, min=0, max=1000, tooltip="Denoising steps; 0: the model's."),
+        GuidanceType.Input(
+            "guidance",
+            optional=True,
+            tooltip="Per-stream guidance (from Talkies Guidance); default: the model's.",
+        ),
+    ]
+
+
+def _progress(steps_hint: int):
+    progress = host.Progress(max(1, steps_hint))
+
+    def on_step(step) -> None:
+        host.check_interrupt()
+        progress.update(step.step)
+
+    return on_step
+
+
+class TalkiesExtend(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesExtend",
+            display_name="Talkies Extend",
+            category=f"{CATEGORY}/sampling",
+            description="Generates what happens next, conditioned on the end of the clip's picture and "
+            "sound; the clip's earlier latents are kept exactly and the new part is appended.",
+            inputs=[
+                Model.Input("model", tooltip="The model that generates the new part."),
+                Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
+                io.Latent.Input("latent", tooltip="The clip to extend (from Talkies Sampler or Extend)."),
+                *_common_inputs(),
+            ],
+            outputs=[io.Latent.Output(display_name="latent")],
+        )
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        prompts: EncodedPrompts,
+        latent: dict,
+        seconds: float,
+        overlap: int,
+        seed: int,
+        steps: int = 0,
+        guidance: GuidanceChoice | None = None,
+    ) -> io.NodeOutput:
+        clip, _ = from_latent_dict(latent, defaults_for(model).fps)
+        video_guidance, audio_guidance = resolve_guidance(model, guidance)
+        host.check_interrupt()
+        out = extend_latent(
+            model,
+            clip,
+            prompts.positive,
+            prompts.negative,
+            seconds=seconds,
+            overlap=overlap,
+            seed=seed,
+            steps=steps or None,
+            video_guidance=video_guidance,
+            audio_guidance=audio_guidance,
+            on_step=_progress(steps or defaults_for(model).steps),
+        )
+        return io.NodeOutput(to_latent_dict(out))
+
+
+class TalkiesExtendFrames(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesExtendFrames",
+            display_name="Talkies Extend Frames",
+            category=f"{CATEGORY}/sampling",
+            description="Extends frames and sound from anywhere: the original frames and samples are kept, "
+            "the new part starts exactly where they end, and the sound cross-fades only inside the overlap.",
+            inputs=[
+                Model.Input("model", tooltip="The model that generates the new part."),
+                Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
+                io.Image.Input("images", tooltip="The clip's frames; sides must be multiples of 32."),
+                io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
+                io.Float.Input(
+                    "fps",
+                    default=24.0,
+                    min=1.0,
+                    max=240.0,
+                    step=0.001,
+                    tooltip="The clip's frame rate (kept for the new part).",
+                ),
+                *_common_inputs(),
+            ],
+            outputs=[
+                io.Image.Output(display_name="images"),
+                io.Audio.Output(display_name="audio"),
+                io.Float.Output(display_name="fps"),
+            ],
+        )
+
+    @classmethod
+    def execute(
+        cls,
+        model: TalkiesModel,
+        prompts: EncodedPrompts,
+        images,
+        audio: dict,
+        fps: float,
+        seconds: float,
+        overlap: int,
+        seed: int,
+        steps: int = 0,
+        guidance: GuidanceChoice | None = None,
+    ) -> io.NodeOutput:
+        rate: Fraction = as_fps(fps)
+        video_guidance, audio_guidance = resolve_guidance(model, guidance)
+        host.check_interrupt()
+        frames, sound = extend_media(
+            model,
+            images,
+            Waveform.from_audio(audio),
+            rate,
+            prompts.positive,
+            prompts.negative,
+            seconds=seconds,
+            overlap=overlap,
+            seed=seed,
+            steps=steps or None,
+            video_guidance=video_guidance,
+            audio_guidance=audio_guidance,
+            on_step=_progress(steps or defaults_for(model).steps),
+        )
+        return io.NodeOutput(frames, sound.as_audio(), float(rate))

@@ -1,0 +1,58 @@
+"""Talkies Join Clips: two clips back to back, frames and sound, sample-exact."""
+
+from __future__ import annotations
+
+from ..model.join import ClipPart, join_clips
+from ..model.media import as_fps
+from ..model.waveform import Waveform
+from .host import io
+from .types import CATEGORY
+
+
+class TalkiesJoinClips(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesJoinClips",
+            display_name="Talkies Join Clips",
+            category=f"{CATEGORY}/clips",
+            description="Puts clip B after clip A. Each clip's sound is fitted to exactly its frames' "
+            "duration first, so the joined sound lasts exactly as long as the joined frames.",
+            inputs=[
+                io.Image.Input("images_a", tooltip="The first clip's frames."),
+                io.Audio.Input("audio_a", tooltip="The first clip's sound (its rate sets the result's)."),
+                io.Image.Input("images_b", tooltip="The second clip's frames (same size as the first)."),
+                io.Audio.Input("audio_b", tooltip="The second clip's sound, any rate or layout."),
+                io.Float.Input(
+                    "fps", default=24.0, min=1.0, max=240.0, step=0.001, tooltip="Both clips' frame rate."
+                ),
+                io.Float.Input(
+                    "seam_fade_ms",
+                    default=2.0,
+                    min=0.0,
+                    max=50.0,
+                    step=0.5,
+                    tooltip="A short fade out and in at the seam so two unrelated sounds do not "
+                    "click; 0 joins the samples as they are.",
+                ),
+            ],
+            outputs=[
+                io.Image.Output(display_name="images"),
+                io.Audio.Output(display_name="audio"),
+                io.Float.Output(display_name="fps"),
+            ],
+        )
+
+    @classmethod
+    def execute(
+        cls, images_a, audio_a: dict, images_b, audio_b: dict, fps: float, seam_fade_ms: float = 2.0
+    ) -> io.NodeOutput:
+        rate = as_fps(fps)
+        joined = join_clips(
+            [
+                ClipPart(images_a, Waveform.from_audio(audio_a), rate),
+                ClipPart(images_b, Waveform.from_audio(audio_b), rate),
+            ],
+            seam_fade=seam_fade_ms / 1000.0,
+        )
+        return io.NodeOutput(joined.images, joined.audio.as_audio(), float(rate))
