@@ -7,12 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..model.builtin import builtin_checkpoint
 from ..model.extension import extend_media
 from ..model.media import read_clip, write_clip
-from ..model.pipeline import defaults_for, encode_prompts
-from ..model.talkies_model import TalkiesModel
+from ..model.pipeline import encode_prompts
 from ..model.waveform import Waveform
+from .model_options import add_model_arguments, guidance, open_model
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,13 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o", "--output", type=Path, default=Path("talkies-extended.mp4"), help="MP4 file or folder"
     )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
-    p.add_argument("--negative", default="")
-    p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
-    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
+    add_model_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,13 +30,8 @@ def run(args: argparse.Namespace) -> int:
     clip = read_clip(args.clip)
     if clip.waveform is None:
         raise ValueError(f"{args.clip} has no sound; Talkies extends picture and sound together")
-    model = TalkiesModel(
-        args.model or builtin_checkpoint(),
-        text_encoder=args.text_encoder,
-        device=args.device,
-        dtype=args.dtype,
-    )
-    d = defaults_for(model)
+    model = open_model(args)
+    video_guidance, audio_guidance = guidance(model, args)
     pos, neg = encode_prompts(model, args.prompt, args.negative)
     images, sound = extend_media(
         model,
@@ -56,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         overlap=args.overlap,
         seed=args.seed,
         steps=args.steps,
-        video_guidance=d.video,
-        audio_guidance=d.audio,
+        video_guidance=video_guidance,
+        audio_guidance=audio_guidance,
     )
     path = write_clip(
         args.output,

@@ -7,12 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..model.builtin import builtin_checkpoint
-from ..model.guidance import Guidance
 from ..model.image_prep import load_image
 from ..model.media import write_clip
-from ..model.pipeline import defaults_for, generate
-from ..model.talkies_model import TalkiesModel
+from ..model.pipeline import generate
+from .model_options import add_model_arguments, guidance, open_model
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,29 +25,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
-    p.add_argument("--negative", default="", help="what to steer away from")
-    p.add_argument("--video-cfg", type=float, help="video guidance scale")
-    p.add_argument("--audio-cfg", type=float, help="audio guidance scale")
-    p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
-    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
     p.add_argument("--loudness", type=float, choices=[-14.0, -16.0, -23.0], help="normalise to this LUFS")
+    add_model_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
-    model = TalkiesModel(
-        args.model or builtin_checkpoint(),
-        text_encoder=args.text_encoder,
-        device=args.device,
-        dtype=args.dtype,
-    )
-    d = defaults_for(model)
-    video = d.video if args.video_cfg is None else Guidance(**{**d.video.__dict__, "cfg": args.video_cfg})
-    audio = d.audio if args.audio_cfg is None else Guidance(**{**d.audio.__dict__, "cfg": args.audio_cfg})
+    model = open_model(args)
+    video, audio = guidance(model, args)
     image = None if args.image is None else load_image(args.image)
     clip = generate(
         model,

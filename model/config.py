@@ -17,6 +17,28 @@ RopeType = Literal["interleaved", "split"]
 GEMMA_HIDDEN_SIZE = 3840
 GEMMA_HIDDEN_STATES = 49
 
+# Keys every published LTX-2 transformer config carries with these values (the reference
+# checks them); files we write carry them too.
+LTX_TRANSFORMER_CONSTANTS: dict[str, Any] = {
+    "dropout": 0.0,
+    "attention_bias": True,
+    "activation_fn": "gelu-approximate",
+    "num_embeds_ada_norm": 1000,
+    "use_linear_projection": False,
+    "only_cross_attention": False,
+    "cross_attention_norm": True,
+    "double_self_attention": False,
+    "upcast_attention": False,
+    "standardization_norm": "rms_norm",
+    "norm_elementwise_affine": False,
+    "qk_norm": "rms_norm",
+    "positional_embedding_type": "rope",
+    "use_audio_video_cross_attention": True,
+    "share_ff": False,
+    "av_cross_ada_norm": True,
+    "use_middle_indices_grid": True,
+}
+
 _V2_TEXT_KEYS = (
     "caption_proj_before_connector",
     "caption_projection_first_linear",

@@ -82,6 +82,32 @@ def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
     return Window(g0, j0, n, max(0, total_audio - t))
 
 
+def continuation(
+    tail_video: torch.Tensor,
+    new_video: int,
+    tail_audio: torch.Tensor,
+    new_audio: int,
+    fps: Fraction,
+    *,
+    video_start: int,
+    audio_start: int,
+    causal_start: bool,
+) -> AVLatent:
+    """A window of clean tail latents followed by ``new_*`` frames to generate."""
+    b, c, _, h, w = tail_video.shape
+    video = torch.cat([tail_video, tail_video.new_zeros(b, c, new_video, h, w)], dim=2)
+    ac, m = tail_audio.shape[1], tail_audio.shape[3]
+    audio = torch.cat([tail_audio, tail_audio.new_zeros(b, ac, new_audio, m)], dim=2)
+    vmask = torch.ones(b, 1, video.shape[2], 1, 1)
+    vmask[:, :, : tail_video.shape[2]] = 0.0
+    amask = torch.ones(b, 1, audio.shape[2], 1)
+    amask[:, :, : tail_audio.shape[2]] = 0.0
+    return AVLatent(
+        video, audio, fps, vmask, amask, video_start=video_start, audio_start=audio_start,
+        causal_start=causal_start,
+    )
+
+
 def extend_latent(
     model: TalkiesModel,
     clip: AVLatent,
@@ -99,21 +125,12 @@ def extend_latent(
 ) -> AVLatent:
     """The whole clip, ``seconds`` longer (rounded to whole 8-frame steps); earlier frames unchanged."""
     w = plan_window(clip, seconds, overlap)
-    b, c, _, h, wd = clip.video.shape
-    ac, _, m = clip.audio.shape[1], clip.audio.shape[2], clip.audio.shape[3]
-    tail_v, tail_a = clip.video[:, :, w.video_from :], clip.audio[:, :, w.audio_from :]
-    video = torch.cat([tail_v, tail_v.new_zeros(b, c, w.new_video, h, wd)], dim=2)
-    audio = torch.cat([tail_a, tail_a.new_zeros(b, ac, w.new_audio, m)], dim=2)
-    vmask = torch.ones(b, 1, video.shape[2], 1, 1)
-    vmask[:, :, : tail_v.shape[2]] = 0.0
-    amask = torch.ones(b, 1, audio.shape[2], 1)
-    amask[:, :, : tail_a.shape[2]] = 0.0
-    window = AVLatent(
-        video,
-        audio,
+    window = continuation(
+        clip.video[:, :, w.video_from :],
+        w.new_video,
+        clip.audio[:, :, w.audio_from :],
+        w.new_audio,
         clip.fps,
-        vmask,
-        amask,
         video_start=max(0, VIDEO_TIME_SCALE * w.video_from + 1 - VIDEO_TIME_SCALE),
         audio_start=max(0, AUDIO_LATENT_DOWNSAMPLE * w.audio_from + 1 - AUDIO_LATENT_DOWNSAMPLE),
         causal_start=w.video_from == 0,
@@ -199,21 +216,11 @@ def extend_media(
     n = new_latent_frames(seconds, fps)
     total_audio = audio_frames_for_seconds(Fraction(tail + VIDEO_TIME_SCALE * n) / fps)
     t = min(tail_audio.shape[2], total_audio)
-    b, c, k, h, w = tail_video.shape
-    video = torch.cat([tail_video, tail_video.new_zeros(b, c, n, h, w)], dim=2)
-    audio_lat = torch.cat(
-        [
-            tail_audio[:, :, :t],
-            tail_audio.new_zeros(b, tail_audio.shape[1], total_audio - t, tail_audio.shape[3]),
-        ],
-        dim=2,
-    )
-    vmask = torch.ones(b, 1, k + n, 1, 1)
-    vmask[:, :, :k] = 0.0
-    amask = torch.ones(b, 1, total_audio, 1)
-    amask[:, :, :t] = 0.0
     mel_start = round(start / fps * MEL_PER_SECOND)
-    window = AVLatent(video, audio_lat, fps, vmask, amask, video_start=start, audio_start=mel_start)
+    window = continuation(
+        tail_video, n, tail_audio[:, :, :t], total_audio - t, fps, video_start=start, audio_start=mel_start,
+        causal_start=True,
+    )
     out = sample(
         model,
         window,

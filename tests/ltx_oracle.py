@@ -26,6 +26,7 @@ from ltx_core.text_encoders.gemma.embeddings_connector import (  # noqa: E402
 from ltx_core.text_encoders.gemma.embeddings_processor import EmbeddingsProcessor  # noqa: E402
 from ltx_core.text_encoders.gemma.feature_extractor import FeatureExtractorV1, FeatureExtractorV2  # noqa: E402
 
+from talkies.model.config import LTX_TRANSFORMER_CONSTANTS  # noqa: E402
 from talkies.model.safetensors_file import write_safetensors  # noqa: E402
 
 TEXT_HIDDEN, TEXT_LAYERS = 12, 3
@@ -34,24 +35,7 @@ TEXT_HIDDEN, TEXT_LAYERS = 12, 3
 def tiny_config(generation: str = "2.0", **overrides) -> dict:
     """A small LTX-2 config: 2 blocks, video 4×8, audio 4×4, connectors 2×8 (2.0) / stream dims (2.3)."""
     t = {
-        # Constants every LTX-2 config carries (the reference checks them).
-        "dropout": 0.0,
-        "attention_bias": True,
-        "activation_fn": "gelu-approximate",
-        "num_embeds_ada_norm": 1000,
-        "use_linear_projection": False,
-        "only_cross_attention": False,
-        "cross_attention_norm": True,
-        "double_self_attention": False,
-        "upcast_attention": False,
-        "standardization_norm": "rms_norm",
-        "norm_elementwise_affine": False,
-        "qk_norm": "rms_norm",
-        "positional_embedding_type": "rope",
-        "use_audio_video_cross_attention": True,
-        "share_ff": False,
-        "av_cross_ada_norm": True,
-        "use_middle_indices_grid": True,
+        **LTX_TRANSFORMER_CONSTANTS,
         "num_layers": 2,
         "num_attention_heads": 4,
         "attention_head_dim": 8,

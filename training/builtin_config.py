@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..model.config import LTX_TRANSFORMER_CONSTANTS
+
 MODEL_VERSION = "talkies-toyworld-1"
 
 WIDTH = HEIGHT = 128
@@ -88,23 +90,7 @@ TEXT_ENCODER = {
 }
 
 TRANSFORMER = {
-    "dropout": 0.0,
-    "attention_bias": True,
-    "activation_fn": "gelu-approximate",
-    "num_embeds_ada_norm": 1000,
-    "use_linear_projection": False,
-    "only_cross_attention": False,
-    "cross_attention_norm": True,
-    "double_self_attention": False,
-    "upcast_attention": False,
-    "standardization_norm": "rms_norm",
-    "norm_elementwise_affine": False,
-    "qk_norm": "rms_norm",
-    "positional_embedding_type": "rope",
-    "use_audio_video_cross_attention": True,
-    "share_ff": False,
-    "av_cross_ada_norm": True,
-    "use_middle_indices_grid": True,
+    **LTX_TRANSFORMER_CONSTANTS,
     "num_layers": 6,
     "num_attention_heads": 4,
     "attention_head_dim": 32,

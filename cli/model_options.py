@@ -1,0 +1,41 @@
+"""The options every generating command shares: which model, on what device, guided how."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from ..model.builtin import builtin_checkpoint
+from ..model.guidance import Guidance
+from ..model.pipeline import defaults_for
+from ..model.talkies_model import TalkiesModel
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    p.add_argument("--negative", default="", help="what to steer away from")
+    p.add_argument("--video-cfg", type=float, help="video guidance scale (default: the model's)")
+    p.add_argument("--audio-cfg", type=float, help="audio guidance scale (default: the model's)")
+    p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
+    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
+
+
+def open_model(args: argparse.Namespace) -> TalkiesModel:
+    return TalkiesModel(
+        args.model or builtin_checkpoint(),
+        text_encoder=args.text_encoder,
+        device=args.device,
+        dtype=args.dtype,
+    )
+
+
+def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, Guidance]:
+    """The model's recommended guidance, with the CFG scales the user overrode."""
+    d = defaults_for(model)
+    video = d.video if args.video_cfg is None else replace(d.video, cfg=args.video_cfg)
+    audio = d.audio if args.audio_cfg is None else replace(d.audio, cfg=args.audio_cfg)
+    return video, audio
