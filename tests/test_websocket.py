@@ -69,13 +69,20 @@ def server():
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield listener.getsockname()[1], seen
+
+    def served() -> dict:
+        """What the server saw, once it has finished its side of the conversation."""
+        thread.join(timeout=10)
+        assert not thread.is_alive(), "the server never got the client's close frame"
+        return seen
+
+    yield listener.getsockname()[1], served
     thread.join(timeout=10)
     listener.close()
 
 
 def test_messages_of_every_length_and_fragmented_ones_arrive_whole_and_pings_are_answered(server):
-    port, seen = server
+    port, served = server
     ws = WebSocket.connect(f"ws://127.0.0.1:{port}/ws?clientId=abc")
     assert ws.receive(wait=5) == (TEXT, b'{"type": "status"}')
     assert ws.receive(wait=5) == (BINARY, bytes(range(200)))
@@ -83,6 +90,7 @@ def test_messages_of_every_length_and_fragmented_ones_arrive_whole_and_pings_are
     assert ws.receive(wait=5) == (TEXT, b"hello")
     with pytest.raises(WebSocketClosed):
         ws.receive(wait=5)
+    seen = served()
     assert seen["path"] == "/ws?clientId=abc"
     assert seen["pong"] == (0xA, True, b"are you there"), "a masked pong echoing the ping"
     assert seen["close"][:2] == (0x8, True)
