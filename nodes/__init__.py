@@ -12,6 +12,7 @@ from .empty_clip import TalkiesEmptyClip
 from .guidance import TalkiesGuidance
 from .image_conditioning import TalkiesImageConditioning
 from .load_model import TalkiesLoadModel
+from .preview_clip import TalkiesPreviewClip
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
 from .text_encode import TalkiesTextEncode
@@ -25,6 +26,7 @@ NODES = [
     TalkiesSampler,
     TalkiesDecode,
     TalkiesSaveClip,
+    TalkiesPreviewClip,
 ]
 
 
