@@ -29,24 +29,55 @@ class LatentColours:
     weight: torch.Tensor
     bias: torch.Tensor
 
+    def _rgb(self, latent: torch.Tensor, frame: int) -> torch.Tensor:
+        """(3, H, W) colours of one latent frame of the first clip, one pixel per latent cell."""
+        cells = latent[0, :, frame].float().cpu()
+        return torch.einsum("chw,cr->rhw", cells, self.weight) + self.bias[:, None, None]
+
     def picture(self, latent: torch.Tensor, frame: int | None = None, longest: int = 256) -> torch.Tensor:
         """(H', W', 3) in 0..1 for one latent frame (the middle one by default) of the first clip
         of a (B, C, F, H, W) latent, upscaled so its longer side is at most ``longest``."""
-        f = latent.shape[2] // 2 if frame is None else frame
-        cells = latent[0, :, f].float().cpu()
-        rgb = torch.einsum("chw,cr->rhw", cells, self.weight) + self.bias[:, None, None]
+        rgb = self._rgb(latent, latent.shape[2] // 2 if frame is None else frame)
         h, w = rgb.shape[1:]
-        scale = max(1, longest // max(h, w))
-        if scale > 1:
-            rgb = F.interpolate(rgb[None], scale_factor=scale, mode="bilinear", align_corners=False)[0]
-        return rgb.clamp(0, 1).permute(1, 2, 0)
+        return _upscaled(rgb, max(1, longest // max(h, w))).clamp(0, 1).permute(1, 2, 0)
+
+    def filmstrip(
+        self, latent: torch.Tensor, count: int = 4, longest: int = 512, gap: int = 2
+    ) -> torch.Tensor:
+        """(H', W', 3) in 0..1: ``count`` latent frames spread evenly from the first to the last (fewer
+        if the clip has fewer), side by side with ``gap`` black pixels between them, upscaled by a
+        whole factor so the strip's longer side is at most ``longest``; so a preview shows the motion."""
+        frames = latent.shape[2]
+        chosen = sorted({round(i * (frames - 1) / max(1, count - 1)) for i in range(count)})
+        h, w = latent.shape[3:]
+        width = len(chosen) * w
+        scale = max(1, min((longest - gap * (len(chosen) - 1)) // width, longest // h))
+        pictures = [_upscaled(self._rgb(latent, f), scale).clamp(0, 1) for f in chosen]
+        spacer = torch.zeros(3, h * scale, gap)
+        strip = [part for picture in pictures for part in (spacer, picture)][1:]
+        return torch.cat(strip, dim=2).permute(1, 2, 0)
 
     def picture_from_tokens(
         self, tokens: torch.Tensor, frames: int, height: int, width: int, longest: int = 256
     ) -> torch.Tensor:
         """As :meth:`picture`, from video tokens (B, N, C) whose first F·H·W tokens are the clip's."""
-        own = tokens[:, : frames * height * width]
-        return self.picture(video_latent(own, frames, height, width), longest=longest)
+        return self.picture(_clip_latent(tokens, frames, height, width), longest=longest)
+
+    def filmstrip_from_tokens(
+        self, tokens: torch.Tensor, frames: int, height: int, width: int, count: int = 4, longest: int = 512
+    ) -> torch.Tensor:
+        """As :meth:`filmstrip`, from video tokens (B, N, C) whose first F·H·W tokens are the clip's."""
+        return self.filmstrip(_clip_latent(tokens, frames, height, width), count=count, longest=longest)
+
+
+def _clip_latent(tokens: torch.Tensor, frames: int, height: int, width: int) -> torch.Tensor:
+    return video_latent(tokens[:, : frames * height * width], frames, height, width)
+
+
+def _upscaled(rgb: torch.Tensor, scale: int) -> torch.Tensor:
+    if scale == 1:
+        return rgb
+    return F.interpolate(rgb[None], scale_factor=scale, mode="bilinear", align_corners=False)[0]
 
 
 def _probe_colours(generator: torch.Generator) -> torch.Tensor:

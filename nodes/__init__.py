@@ -14,6 +14,7 @@ from .guidance import TalkiesGuidance
 from .image_conditioning import TalkiesImageConditioning
 from .join import TalkiesJoinClips
 from .load_model import TalkiesLoadModel
+from .preview_clip import TalkiesPreviewClip
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
 from .text_encode import TalkiesTextEncode
@@ -30,6 +31,7 @@ NODES = [
     TalkiesJoinClips,
     TalkiesDecode,
     TalkiesSaveClip,
+    TalkiesPreviewClip,
 ]
 
 

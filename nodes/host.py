@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ class StandaloneFolders:
     output: Path = field(default_factory=lambda: Path.cwd() / "output")
     input: Path = field(default_factory=Path.cwd)
     models: Path | None = None
+    temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "talkies-previews")
 
 
 _standalone = StandaloneFolders()
@@ -61,11 +63,18 @@ _current_node = threading.local()
 
 
 def configure_standalone(
-    *, output: Path | None = None, input: Path | None = None, models: Path | None = None
+    *,
+    output: Path | None = None,
+    input: Path | None = None,
+    models: Path | None = None,
+    temp: Path | None = None,
 ) -> None:
-    """Folders for standalone runs: outputs, inputs (images to load) and a ComfyUI-style models folder."""
+    """Folders for standalone runs: outputs, inputs (images to load), a ComfyUI-style models folder
+    and the folder of preview-only files."""
     if output is not None:
         _standalone.output = Path(output)
+    if temp is not None:
+        _standalone.temp = Path(temp)
     if input is not None:
         _standalone.input = Path(input)
     if models is not None:
@@ -162,6 +171,11 @@ def input_directory() -> Path:
 
 def output_directory() -> Path:
     return Path(folder_paths.get_output_directory()) if INSIDE_COMFYUI else _standalone.output
+
+
+def temp_directory() -> Path:
+    """Where preview-only files go (ComfyUI empties its temp folder at start-up)."""
+    return Path(folder_paths.get_temp_directory()) if INSIDE_COMFYUI else _standalone.temp
 
 
 def metadata_enabled() -> bool:

@@ -71,8 +71,8 @@ class TalkiesSampler(io.ComfyNode):
                 io.Boolean.Input(
                     "preview",
                     default=True,
-                    tooltip="Show the current estimate as a picture after every step (cheap: "
-                    "a fitted colour map, no decoding).",
+                    tooltip="Show the current estimate after every step as a strip of frames from the "
+                    "clip's start to its end (cheap: a fitted colour map, no decoding).",
                 ),
                 GuidanceType.Input(
                     "guidance",
@@ -116,7 +116,7 @@ class TalkiesSampler(io.ComfyNode):
 
         def on_step(step: StepPreview) -> None:
             host.check_interrupt()
-            picture = None if colours is None else colours.picture_from_tokens(step.video_x0, f, h, w)
+            picture = None if colours is None else colours.filmstrip_from_tokens(step.video_x0, f, h, w)
             progress.update(step.step, picture)
 
         host.check_interrupt()

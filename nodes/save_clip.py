@@ -1,16 +1,6 @@
 """Talkies Save Clip (MP4): frames and sound into one MP4 any player or platform takes, with a preview.
 
-The node's UI output, what the front end receives for each saved clip:
-
-    {"images": [{"filename", "subfolder", "type": "output"}],   # ComfyUI's video preview (plays sound)
-     "animated": [True],
-     "talkies_clips": [{"filename", "subfolder", "type", "fps": float, "fps_fraction": "24000/1001",
-                        "frames": int, "seconds": float, "width": int, "height": int,
-                        "sample_rate": int | None, "channels": int | None, "loudness": float | None,
-                        "envelope": {"points_per_second": 50, "min": [...], "max": [...]} | None}]}
-
-``envelope`` is the written sound's min/max per 1/50 s over all channels (bucket i covers
-[i, i+1)/50 s), for drawing a waveform strip under the frames.
+Its UI output (the player with the sound drawn under the frames) is described in clip_ui.py.
 """
 
 from __future__ import annotations
@@ -20,12 +10,12 @@ from pathlib import Path
 
 import torch
 
-from ..model.media import as_fps, probe_clip, read_clip, waveform_envelope, write_clip
+from ..model.media import as_fps, write_clip
 from . import host
+from .clip_ui import clip_entry, clips_ui
 from .host import io
 from .types import CATEGORY
 
-ENVELOPE_POINTS_PER_SECOND = 50
 LOUDNESS = {
     "-14 LUFS (ready to post)": -14.0,
     "-16 LUFS": -16.0,
@@ -51,43 +41,6 @@ def split_clips(images: torch.Tensor, audio: dict | None) -> list[tuple[torch.Te
         (images[i * per_clip : (i + 1) * per_clip], {**audio, "waveform": audio["waveform"][i : i + 1]})
         for i in range(clips)
     ]
-
-
-def _envelope(path: Path) -> dict | None:
-    clip = read_clip(path, pictures=False)
-    if clip.waveform is None:
-        return None
-    low, high = waveform_envelope(clip.waveform, clip.sample_rate, ENVELOPE_POINTS_PER_SECOND)
-    return {
-        "points_per_second": ENVELOPE_POINTS_PER_SECOND,
-        "min": [round(v, 4) for v in low.tolist()],
-        "max": [round(v, 4) for v in high.tolist()],
-    }
-
-
-def clip_entry(path: Path, output_root: Path, loudness: float | None) -> dict:
-    """The UI entry of one saved clip (see the module docstring)."""
-    info = probe_clip(path)
-    video, sound = info.first("video"), info.first("audio")
-    try:
-        subfolder = path.parent.relative_to(output_root).as_posix()
-    except ValueError:
-        subfolder = str(path.parent)
-    return {
-        "filename": path.name,
-        "subfolder": "" if subfolder == "." else subfolder,
-        "type": "output",
-        "fps": float(video.fps),
-        "fps_fraction": f"{video.fps.numerator}/{video.fps.denominator}",
-        "frames": video.frames,
-        "seconds": float(video.frames / video.fps),
-        "width": video.width,
-        "height": video.height,
-        "sample_rate": None if sound is None else sound.sample_rate,
-        "channels": None if sound is None else sound.channels,
-        "loudness": loudness,
-        "envelope": _envelope(path),
-    }
 
 
 class TalkiesSaveClip(io.ComfyNode):
@@ -191,11 +144,6 @@ class TalkiesSaveClip(io.ComfyNode):
                 metadata=cls._metadata(),
             )
             host.record_output(saved)
-            entries.append(clip_entry(saved, root, LOUDNESS[loudness]))
+            entries.append(clip_entry(saved, root, "output", LOUDNESS[loudness]))
             first = first or saved
-        ui = {
-            "images": [{k: e[k] for k in ("filename", "subfolder", "type")} for e in entries],
-            "animated": [True],
-            "talkies_clips": entries,
-        }
-        return io.NodeOutput(host.video_from_file(first), ui=ui)
+        return io.NodeOutput(host.video_from_file(first), ui=clips_ui(entries))

@@ -1,120 +1,33 @@
 """The pack inside a real ComfyUI: node listing, the shipped API workflows queued over HTTP, core-node
 interop, validation errors and cancelling.
 
-Runs when COMFYUI_DIR points at a ComfyUI checkout. ComfyUI is started with
-COMFYUI_PYTHON (default: this Python), which needs ComfyUI's requirements and this pack's
-dependencies. It runs on 127.0.0.1 with --cpu and its own --base-directory in a temporary
-folder (the pack linked into its custom_nodes, a tiny checkpoint in models/talkies), so the
-checkout itself is not touched.
+Runs when COMFYUI_DIR points at a ComfyUI checkout (see comfyui_server.py for how it is started).
 """
 
 import copy
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
-from tiny_checkpoint import shared_tiny_checkpoint
+from comfyui_server import REPO, comfyui_skip_reason, running_comfyui
 
 from talkies.__main__ import main
 from talkies.cli.comfy_client import ComfyClient, ServerError
 from talkies.model.media import probe_clip
 from talkies.nodes import NODES
 
-REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((REPO / "workflows" / "api").glob("*.api.json"))
-COMFYUI_DIR = os.environ.get("COMFYUI_DIR", "")
-COMFYUI_PYTHON = os.environ.get("COMFYUI_PYTHON", sys.executable)
 
-if not COMFYUI_DIR:
-    _skip = "COMFYUI_DIR is not set; point it at a ComfyUI checkout to run the ComfyUI integration test"
-elif not (Path(COMFYUI_DIR) / "main.py").is_file():
-    _skip = f"COMFYUI_DIR={COMFYUI_DIR} has no main.py; it must be a ComfyUI checkout"
-else:
-    _skip = ""
+_skip = comfyui_skip_reason()
 pytestmark = [pytest.mark.comfyui, pytest.mark.skipif(bool(_skip), reason=_skip)]
-
-START_TIMEOUT_S = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_png(path: Path) -> None:
-    rgb = np.zeros((64, 96, 3), np.uint8)
-    rgb[:, :48] = (240, 210, 40)
-    with av.open(str(path), "w", format="image2") as container:
-        stream = container.add_stream("png")
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "rgb24"
-        container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        container.mux(stream.encode(None))
 
 
 @pytest.fixture(scope="module")
 def comfyui(tmp_path_factory):
     base = tmp_path_factory.mktemp("comfyui")
-    for folder in ("custom_nodes", "models/talkies", "input", "output"):
-        (base / folder).mkdir(parents=True)
-    (base / "custom_nodes" / "talkies").symlink_to(REPO, target_is_directory=True)
-    (base / "models" / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
-    _write_png(base / "input" / "example.png")
-    port = _free_port()
-    log = (base / "comfyui.log").open("w")
-    command = [
-        COMFYUI_PYTHON,
-        "main.py",
-        "--cpu",
-        "--listen",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--disable-auto-launch",
-        "--disable-api-nodes",
-        "--base-directory",
-        str(base),
-    ]
-    server = subprocess.Popen(
-        command,
-        cwd=COMFYUI_DIR,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while True:
-            if server.poll() is not None:
-                pytest.fail(
-                    f"ComfyUI exited with {server.returncode}:\n{(base / 'comfyui.log').read_text()[-4000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/object_info/TalkiesSampler", timeout=5) as response:
-                    if json.loads(response.read()):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"ComfyUI did not answer within {START_TIMEOUT_S} s")
-            time.sleep(1)
+    with running_comfyui(base) as url:
         yield url, base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _get(url: str) -> dict:

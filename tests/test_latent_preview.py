@@ -64,3 +64,24 @@ def test_pictures_are_upscaled_in_range_and_the_same_from_tokens(encoder):
         [video_tokens(latent), torch.randn(2, 24, latent.shape[1])], dim=1
     )  # + a keyframe's tokens
     assert torch.allclose(colours.picture_from_tokens(tokens, 3, 4, 6, longest=96), picture, atol=1e-6)
+
+
+def test_a_filmstrip_shows_frames_from_first_to_last_side_by_side():
+    encoder = LinearEncoder()
+    colours = fit_latent_colours(encoder)
+    rgb = torch.rand(1, 3, 7, 2, 3, generator=torch.Generator().manual_seed(5))
+    latent = encoder.encode(rgb.repeat_interleave(32, 3).repeat_interleave(32, 4) * 2 - 1)
+    strip = colours.filmstrip(latent, count=4, longest=12 * 4 + 3 * 2, gap=2)
+    assert strip.shape == (2 * 4, 4 * 3 * 4 + 3 * 2, 3), "four frames at 4× with three 2-pixel gaps"
+    for slot, frame in enumerate((0, 2, 4, 6)):
+        left = slot * (12 + 2)
+        expected = colours.picture(latent, frame=frame, longest=12)
+        assert torch.allclose(strip[:, left : left + 12], expected, atol=1e-5), (
+            f"slot {slot} is frame {frame}"
+        )
+        if slot:
+            assert float(strip[:, left - 2 : left].abs().max()) == 0.0, "black gap between frames"
+    one_frame = colours.filmstrip(latent[:, :, :1], count=4, longest=12)
+    assert torch.allclose(one_frame, colours.picture(latent, frame=0, longest=12), atol=1e-5)
+    tokens = torch.cat([video_tokens(latent), torch.randn(1, 5, latent.shape[1])], dim=1)
+    assert torch.allclose(colours.filmstrip_from_tokens(tokens, 7, 2, 3, longest=54), strip, atol=1e-6)

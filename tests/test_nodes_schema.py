@@ -18,11 +18,15 @@ def test_node_schema_is_complete(node):
             assert spec.default in spec.options, f"{schema.node_id}.{spec.id}: default not among the choices"
         elif is_widget(spec) and spec.get_io_type() in ("INT", "FLOAT"):
             assert spec.min <= spec.default <= spec.max, f"{schema.node_id}.{spec.id}: default out of range"
-    assert schema.outputs and all(o.display_name for o in schema.outputs)
+    assert schema.outputs or schema.is_output_node, f"{schema.node_id} neither outputs nor shows anything"
+    assert all(o.display_name for o in schema.outputs)
     assert len({s.id for s in schema.inputs}) == len(schema.inputs)
 
 
-def test_only_the_saver_is_an_output_node_and_it_receives_the_workflow():
-    outputs = [n.define_schema() for n in NODES if n.define_schema().is_output_node]
-    assert [s.node_id for s in outputs] == ["TalkiesSaveClip"]
-    assert {h.value for h in outputs[0].hidden} == {"PROMPT", "EXTRA_PNGINFO"}
+def test_the_saver_and_the_previewer_are_the_output_nodes_and_only_the_saver_receives_the_workflow():
+    outputs = {
+        n.define_schema().node_id: n.define_schema() for n in NODES if n.define_schema().is_output_node
+    }
+    assert sorted(outputs) == ["TalkiesPreviewClip", "TalkiesSaveClip"]
+    assert {h.value for h in outputs["TalkiesSaveClip"].hidden} == {"PROMPT", "EXTRA_PNGINFO"}
+    assert not outputs["TalkiesPreviewClip"].hidden

@@ -1,0 +1,73 @@
+"""Talkies Preview Clip: look at and listen to frames and sound in the graph without saving them.
+
+The clip is written to ComfyUI's temp folder (emptied at start-up) and shown like a saved one:
+the player with the sound drawn under the frames (see clip_ui.py).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..model.media import as_fps, write_clip
+from . import host
+from .clip_ui import clip_entry, clips_ui
+from .host import io
+from .save_clip import LOUDNESS, split_clips
+from .types import CATEGORY
+
+PREVIEW_PREFIX = "talkies_preview"
+PREVIEW_CRF = 23  # a preview is watched once: smaller files, still clean at preview sizes
+
+
+class TalkiesPreviewClip(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkiesPreviewClip",
+            display_name="Talkies Preview Clip",
+            category=f"{CATEGORY}/output",
+            description="Plays frames and sound in the graph, with the waveform and where sounds start "
+            "drawn under the frames, without saving anything to the output folder.",
+            search_aliases=["preview video", "preview audio", "player"],
+            inputs=[
+                io.Image.Input("images", tooltip="The frames (from Talkies Decode or any IMAGE)."),
+                io.Audio.Input(
+                    "audio",
+                    optional=True,
+                    tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
+                ),
+                io.Float.Input(
+                    "fps",
+                    default=24.0,
+                    min=1.0,
+                    max=240.0,
+                    step=0.001,
+                    tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
+                ),
+                io.Combo.Input(
+                    "loudness",
+                    options=list(LOUDNESS),
+                    default="-14 LUFS (ready to post)",
+                    tooltip="Normalise the sound's loudness for listening, as Save Clip would; "
+                    "'off' plays it as generated.",
+                ),
+            ],
+            outputs=[],
+            is_output_node=True,
+        )
+
+    @classmethod
+    def execute(
+        cls, images: torch.Tensor, fps: float, loudness: str, audio: dict | None = None
+    ) -> io.NodeOutput:
+        if loudness not in LOUDNESS:
+            raise ValueError(f"loudness must be one of {', '.join(LOUDNESS)}; got {loudness!r}")
+        rate, root = as_fps(fps), host.temp_directory()
+        entries = []
+        for frames, sound in split_clips(images, audio):
+            host.check_interrupt()
+            written = write_clip(
+                root, frames, rate, sound, prefix=PREVIEW_PREFIX, crf=PREVIEW_CRF, loudness=LOUDNESS[loudness]
+            )
+            entries.append(clip_entry(written, root, "temp", LOUDNESS[loudness]))
+        return io.NodeOutput(ui=clips_ui(entries))
