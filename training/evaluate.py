@@ -82,7 +82,7 @@ def summarize(reports: list[tuple[Case, dict]], fps: float = 24.0) -> dict:
             n = imp["visual_contacts"]
             contacts += n
             within += imp["within_1_frame"] * n
-            leading += sum(1 for o in imp["offsets_ms"] if o < -frame_ms)
+            leading += sum(1 for o in imp["offsets_ms"] if o is not None and o < -frame_ms)
         if case.kind == "voice":
             corr = r["lip_sync"]["correlation"]
             lip.append(0.0 if corr is None else float(corr))

@@ -13,7 +13,7 @@ from ..model.text import TextConditioner
 from ..model.text_encoder_source import open_text_encoder
 from ..model.transformer import AVTransformer
 from .assemble import fit_audio_statistics, fit_video_statistics, write_builtin_checkpoint
-from .builtin_config import TEXT_ENCODER, builtin_config
+from .builtin_config import TEXT_ENCODER, WIDTH, builtin_config
 from .init_weights import initialize
 from .latent_dataset import LatentDataset, encode_clips, text_states
 from .train_audio_vae import train_audio_vae
@@ -41,12 +41,26 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
     video, audio = new_video_vae(), new_audio_vae()
     fitted_video, fitted_audio = out / "video_vae_fitted.safetensors", out / "audio_vae_fitted.safetensors"
     if not fitted_video.exists():
-        raw = out / "video_vae.safetensors"
+        raw, focused = out / "video_vae.safetensors", out / "video_vae_objects.safetensors"
         if not raw.exists():
             train_video_vae(
                 raw, steps=budget.video_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device
             )
-        load_pair(raw, *video)
+        if not focused.exists():
+            # Whole frames: trained on windows only, the decoder reads position from the window's
+            # edges and scrambles whole frames; and weighted to the small objects.
+            train_video_vae(
+                focused,
+                steps=budget.video_vae_object_steps,
+                train_seeds=VAE_SEEDS,
+                seed=seed + 1,
+                device=device,
+                start_from=raw,
+                focus_objects=True,
+                crop_side=WIDTH,
+                crop_frames=9,
+            )
+        load_pair(focused, *video)
         stats = range(STATISTICS_SEEDS_START, STATISTICS_SEEDS_START + budget.statistics_clips)
         fit_video_statistics(video[0].eval(), stats)
         video[1].per_channel_statistics.load_state_dict(video[0].per_channel_statistics.state_dict())
@@ -90,6 +104,7 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, work
             batch=budget.transformer_batch,
             lr=5e-4,
             seed=seed,
+            ema_decay=budget.ema_decay,
             max_tokens=TEXT_ENCODER["max_tokens"],
             device=device,
         )
