@@ -39,7 +39,18 @@ def _small(prompt: dict) -> dict:
     prompt = copy.deepcopy(prompt)
     prompt["1"]["inputs"]["ckpt_name"] = "tiny.safetensors"
     prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
+    for node in prompt.values():
+        if node["class_type"] == "TalkiesExtend":
+            node["inputs"]["seconds"] = 8 / 24
     return prompt
+
+
+def _frames_made(prompt: dict) -> int:
+    """Frames of the clip a (small) workflow makes: its empty clip's, plus what each extension adds."""
+    added = [
+        round(n["inputs"]["seconds"] * 24) for n in prompt.values() if n["class_type"] == "TalkiesExtend"
+    ]
+    return prompt["3"]["inputs"]["length"] + sum(added)
 
 
 def _check_clip(path: Path, frames: int = 9, fps: int = 24) -> None:
@@ -74,11 +85,10 @@ def test_shipped_workflow_runs_in_comfyui_and_the_mp4_is_synced(comfyui, workflo
     url, _ = comfyui
     client = ComfyClient(url, timeout=600)
     events = []
-    files = client.run(
-        _small(json.loads(workflow.read_text())), tmp_path, lambda kind, data: events.append(kind)
-    )
+    prompt = _small(json.loads(workflow.read_text()))
+    files = client.run(prompt, tmp_path, lambda kind, data: events.append(kind))
     assert len(files) == 1 and files[0].suffix == ".mp4"
-    _check_clip(files[0])
+    _check_clip(files[0], frames=_frames_made(prompt))
     assert "progress" in events and "executed" in events
     assert json.loads(probe_clip(files[0]).metadata["prompt"])["1"]["class_type"] == "TalkiesLoadModel"
 
