@@ -135,8 +135,9 @@ def test_a_very_loud_signal_is_brought_down_to_the_target(tmp_path):
 
 
 def test_silence_stays_silent(tmp_path):
-    path = write_clip(tmp_path / "quiet.mp4", moving_frames(25), 25, audio(torch.zeros(2, RATE), RATE),
-                      loudness=-14)
+    path = write_clip(
+        tmp_path / "quiet.mp4", moving_frames(25), 25, audio(torch.zeros(2, RATE), RATE), loudness=-14
+    )
     clip = read_clip(path)
     assert clip.waveform.shape == (2, RATE) and torch.all(clip.waveform == 0)
     assert delivery_report(path)["integrated_lufs"] == float("-inf")

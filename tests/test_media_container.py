@@ -82,16 +82,19 @@ def test_ntsc_rate_is_kept_exactly(tmp_path):
     assert clip.fps == fps and clip.frames.shape[0] == 25 and clip.waveform.shape[1] == 50050
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (24000 / 1001, Fraction(24000, 1001)),
-    (23.976, Fraction(24000, 1001)),
-    (23.98, Fraction(24000, 1001)),
-    (29.97, Fraction(30000, 1001)),
-    (25.0, Fraction(25)),
-    (24, Fraction(24)),
-    (12.5, Fraction(25, 2)),
-    (Fraction(60000, 1001), Fraction(60000, 1001)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (24000 / 1001, Fraction(24000, 1001)),
+        (23.976, Fraction(24000, 1001)),
+        (23.98, Fraction(24000, 1001)),
+        (29.97, Fraction(30000, 1001)),
+        (25.0, Fraction(25)),
+        (24, Fraction(24)),
+        (12.5, Fraction(25, 2)),
+        (Fraction(60000, 1001), Fraction(60000, 1001)),
+    ],
+)
 def test_frame_rates_become_exact_fractions(value, expected):
     assert as_fps(value) == expected
 
@@ -134,8 +137,12 @@ def test_odd_sizes_are_padded_by_repeating_the_edge(tmp_path, caplog):
 def test_comfyui_metadata_round_trips(tmp_path):
     prompt = {"3": {"class_type": "KSampler", "inputs": {"seed": 42, "cfg": 3.5}}}
     workflow = {"nodes": [{"id": 3, "type": "KSampler"}], "links": [], "version": 0.4}
-    path = write_clip(tmp_path / "meta.mp4", moving_frames(3), 25,
-                      metadata={"prompt": prompt, "workflow": workflow, "note": "plain text"})
+    path = write_clip(
+        tmp_path / "meta.mp4",
+        moving_frames(3),
+        25,
+        metadata={"prompt": prompt, "workflow": workflow, "note": "plain text"},
+    )
     with av.open(str(path)) as container:  # the container's own tags, as ComfyUI reads them
         assert json.loads(container.metadata["prompt"]) == prompt
     tags = probe_clip(path).metadata
@@ -143,7 +150,6 @@ def test_comfyui_metadata_round_trips(tmp_path):
     assert json.loads(tags["workflow"]) == workflow
     assert tags["note"] == "plain text"
     assert read_clip(path).metadata["workflow"] == tags["workflow"]
-
 
 
 def test_missing_or_broken_files_are_reported_clearly(tmp_path):

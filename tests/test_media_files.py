@@ -130,23 +130,26 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
         write_clip(blocker / "more", moving_frames(3), 25)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"frames": torch.rand(3, 16, 16, 4)}, "drop the alpha"),
-    ({"frames": torch.rand(0, 16, 16, 3)}, "empty"),
-    ({"frames": torch.zeros(3, 16, 16, 3, dtype=torch.int64)}, "float 0..1 or uint8"),
-    ({"frames": torch.full((3, 16, 16, 3), float("nan"))}, "NaN"),
-    ({"crf": 0}, "crf"),
-    ({"audio_rate": 47000}, "not an AAC rate"),
-    ({"channels": 4}, "channels must be"),
-    ({"loudness": -20}, "loudness must be"),
-    ({"audio": {"waveform": torch.zeros(2, 1, 4800), "sample_rate": 48000}}, "batch of 2"),
-    ({"audio": {"waveform": torch.full((1, 4800), float("nan")), "sample_rate": 48000}}, "NaN"),
-    ({"audio": {"waveform": torch.zeros(1, 4800), "sample_rate": 0}}, "sample_rate"),
-    ({"audio": torch.zeros(1, 4800)}, "AUDIO dict"),
-    ({"audio": {"waveform": torch.zeros(7, 4800), "sample_rate": 48000}}, "cannot remix 7"),
-    ({"prefix": "../outside"}, "without '..'"),
-    ({"target": "clip.mov"}, "not an .mp4"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"frames": torch.rand(3, 16, 16, 4)}, "drop the alpha"),
+        ({"frames": torch.rand(0, 16, 16, 3)}, "empty"),
+        ({"frames": torch.zeros(3, 16, 16, 3, dtype=torch.int64)}, "float 0..1 or uint8"),
+        ({"frames": torch.full((3, 16, 16, 3), float("nan"))}, "NaN"),
+        ({"crf": 0}, "crf"),
+        ({"audio_rate": 47000}, "not an AAC rate"),
+        ({"channels": 4}, "channels must be"),
+        ({"loudness": -20}, "loudness must be"),
+        ({"audio": {"waveform": torch.zeros(2, 1, 4800), "sample_rate": 48000}}, "batch of 2"),
+        ({"audio": {"waveform": torch.full((1, 4800), float("nan")), "sample_rate": 48000}}, "NaN"),
+        ({"audio": {"waveform": torch.zeros(1, 4800), "sample_rate": 0}}, "sample_rate"),
+        ({"audio": torch.zeros(1, 4800)}, "AUDIO dict"),
+        ({"audio": {"waveform": torch.zeros(7, 4800), "sample_rate": 48000}}, "cannot remix 7"),
+        ({"prefix": "../outside"}, "without '..'"),
+        ({"target": "clip.mov"}, "not an .mp4"),
+    ],
+)
 def test_bad_input_is_refused_with_a_fix(tmp_path, kwargs, message):
     call = {"target": tmp_path, "frames": moving_frames(3), "fps": 25} | kwargs
     call["target"] = tmp_path / call["target"]

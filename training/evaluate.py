@@ -28,12 +28,14 @@ from ..model.pipeline import generate
 from ..model.talkies_model import TalkiesModel
 from ..model.toyworld import render, sample_spec
 from ..model.toyworld.metrics import evaluate_clip
+from .evaluate_extension import extension_figures, extension_table
 from .progress import Progress
 from .toy_data import HELD_OUT_SEED_START
 
 log = logging.getLogger(__name__)
 
 IMAGE_TO_VIDEO_CASES = 20
+EXTENSION_CASES = 10
 SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
 
@@ -182,6 +184,9 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             "colours_kept": _share([r["colours_true"] == r["colours_generated"] for r in i2v]),
             "impact_within_1_frame_mean": float(np.mean(i2v_within)) if i2v_within else None,
         },
+        "extension": extension_figures(
+            model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
+        ),
         "speed": measure_speed(checkpoint),
         "clips": rows,
         "image_to_video_clips": i2v,
@@ -189,6 +194,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
     path = out / "evaluation.json"
     path.write_text(json.dumps(result, indent=1, default=float))
     (out / "evaluation.md").write_text(markdown_table(result))
+    (out / "extension.md").write_text(extension_table(result["extension"]))
     return path
 
 
