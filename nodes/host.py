@@ -70,9 +70,10 @@ def configure_standalone(
     temp: Path | None = None,
 ) -> None:
     """Folders for standalone runs: outputs, inputs (images to load), a ComfyUI-style models folder
-    and the folder of preview-only files."""
+    and the folder of preview-only files. A new output folder starts a new list of recorded outputs."""
     if output is not None:
         _standalone.output = Path(output)
+        _written.clear()
     if temp is not None:
         _standalone.temp = Path(temp)
     if input is not None:

@@ -12,7 +12,7 @@ from ..model.media import as_fps, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
-from .save_clip import LOUDNESS, split_clips
+from .save_clip import LOUDNESS, clip_inputs, split_clips
 from .types import CATEGORY
 
 PREVIEW_PREFIX = "talkies_preview"
@@ -30,20 +30,7 @@ class TalkiesPreviewClip(io.ComfyNode):
             "drawn under the frames, without saving anything to the output folder.",
             search_aliases=["preview video", "preview audio", "player"],
             inputs=[
-                io.Image.Input("images", tooltip="The frames (from Talkies Decode or any IMAGE)."),
-                io.Audio.Input(
-                    "audio",
-                    optional=True,
-                    tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
-                ),
-                io.Float.Input(
-                    "fps",
-                    default=24.0,
-                    min=1.0,
-                    max=240.0,
-                    step=0.001,
-                    tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
-                ),
+                *clip_inputs(),
                 io.Combo.Input(
                     "loudness",
                     options=list(LOUDNESS),

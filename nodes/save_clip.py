@@ -16,6 +16,27 @@ from .clip_ui import clip_entry, clips_ui
 from .host import io
 from .types import CATEGORY
 
+
+def clip_inputs() -> list:
+    """The frames, sound and frame rate a clip output node takes (Save Clip, Preview Clip)."""
+    return [
+        io.Image.Input("images", tooltip="The frames (from Talkies Decode or any IMAGE)."),
+        io.Audio.Input(
+            "audio",
+            optional=True,
+            tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
+        ),
+        io.Float.Input(
+            "fps",
+            default=24.0,
+            min=1.0,
+            max=240.0,
+            step=0.001,
+            tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
+        ),
+    ]
+
+
 LOUDNESS = {
     "-14 LUFS (ready to post)": -14.0,
     "-16 LUFS": -16.0,
@@ -55,20 +76,7 @@ class TalkiesSaveClip(io.ComfyNode):
             "Takes IMAGE and AUDIO from any node; also outputs a core VIDEO.",
             search_aliases=["save video", "mp4", "export"],
             inputs=[
-                io.Image.Input("images", tooltip="The frames (from Talkies Decode or any IMAGE)."),
-                io.Audio.Input(
-                    "audio",
-                    optional=True,
-                    tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
-                ),
-                io.Float.Input(
-                    "fps",
-                    default=24.0,
-                    min=1.0,
-                    max=240.0,
-                    step=0.001,
-                    tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
-                ),
+                *clip_inputs(),
                 io.String.Input(
                     "filename_prefix",
                     default="talkies/clip",
