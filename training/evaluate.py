@@ -28,7 +28,7 @@ from ..model.pipeline import generate
 from ..model.talkies_model import TalkiesModel
 from ..model.toyworld import render, sample_spec
 from ..model.toyworld.metrics import evaluate_clip
-from .evaluate_extension import extension_figures, extension_table
+from .evaluate_extension import extension_figures, extension_table, percent
 from .progress import Progress
 from .toy_data import HELD_OUT_SEED_START
 
@@ -198,10 +198,6 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
     return path
 
 
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{100 * v:.0f} %"
-
-
 def markdown_table(result: dict) -> str:
     j, x, i2v, s = result["joint"], result["cross_attention_off"], result["image_to_video"], result["speed"]
     lines = [
@@ -211,9 +207,9 @@ def markdown_table(result: dict) -> str:
         "| What | Goal | Joint model | A/V cross-attention off |",
         "|---|---|---|---|",
         f"| Impacts with audio within ±1 frame ({j['impact_contacts']} contacts) | ≥ 80 % | "
-        f"{_pct(j['impact_within_1_frame'])} | {_pct(x['impact_within_1_frame'])} |",
-        f"| Audio leading by more than a frame | < 5 % | {_pct(j['impact_audio_leads_over_1_frame'])} | "
-        f"{_pct(x['impact_audio_leads_over_1_frame'])} |",
+        f"{percent(j['impact_within_1_frame'])} | {percent(x['impact_within_1_frame'])} |",
+        f"| Audio leading by more than a frame | < 5 % | {percent(j['impact_audio_leads_over_1_frame'])} | "
+        f"{percent(x['impact_audio_leads_over_1_frame'])} |",
         f"| Lip sync, median correlation ({j['voice_clips']} speaking clips) | ≥ 0.5 | "
         f"{j['lip_sync_median_correlation'] or 0:.2f} | {x['lip_sync_median_correlation'] or 0:.2f} |",
     ]
@@ -226,13 +222,14 @@ def markdown_table(result: dict) -> str:
     ):
         lines.append(
             f"| {key.capitalize()} right ({j.get(key + '_checks', 0)} checks) | {goal} | "
-            f"{_pct(j.get(key + '_right'))} | {_pct(x.get(key + '_right'))} |"
+            f"{percent(j.get(key + '_right'))} | {percent(x.get(key + '_right'))} |"
         )
     lines += [
         "",
         f"Image-to-video ({i2v['clips']} impact clips from their true first frame): first frame kept to "
         f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
-        f"{_pct(i2v['colours_kept'])}, impacts within ±1 frame {_pct(i2v['impact_within_1_frame_mean'])}.",
+        f"{percent(i2v['colours_kept'])}, impacts within ±1 frame "
+        f"{percent(i2v['impact_within_1_frame_mean'])}.",
         "",
         f"Speed: `python -m talkies generate` of a 2-second clip took {s['generate_2s_wall_seconds']} s "
         f"wall, model load included, peak memory {s['generate_peak_rss_gb']} GB.",

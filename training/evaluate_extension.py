@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..model.extension import extend_latent
-from ..model.latents import VIDEO_TIME_SCALE
+from ..model.latents import pixel_frames_for
 from ..model.pipeline import decode_audio, decode_video, defaults_for, encode_prompts, generate
 from ..model.talkies_model import TalkiesModel
 from ..model.toyworld.metrics import evaluate_clip
@@ -24,10 +24,6 @@ from .progress import Progress
 
 PART_SECONDS = 2.0
 PARTS = 4
-
-
-def _frames_of(latent_frames: int) -> int:
-    return VIDEO_TIME_SCALE * (latent_frames - 1) + 1
 
 
 def extend_chain(
@@ -39,7 +35,7 @@ def extend_chain(
     starts = [0]
     prompt, negative = encode_prompts(model, caption, "")
     for k in range(1, PARTS):
-        starts.append(_frames_of(latent.video.shape[2]))
+        starts.append(pixel_frames_for(latent.video.shape[2]))
         latent = extend_latent(
             model,
             latent,
@@ -102,14 +98,14 @@ def extension_figures(model: TalkiesModel, cases: list, seed: int) -> dict:
     }
 
 
-def _pct(v: float | None) -> str:
+def percent(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.0f} %"
 
 
 def extension_table(figures: dict) -> str:
     f = figures
     parts = " · ".join(
-        f"part {p + 1}: {_pct(s)} of {n}"
+        f"part {p + 1}: {percent(s)} of {n}"
         for p, (s, n) in enumerate(
             zip(f["impact_within_1_frame_by_part"], f["impact_contacts_by_part"], strict=True)
         )
@@ -127,8 +123,8 @@ def extension_table(figures: dict) -> str:
             f"{f['seam_audio_jump_over_p99_max']:.2f} |",
             f"| Spectral flux at a seam, percentile in the take | not an outlier | median "
             f"{100 * f['seam_flux_percentile_median']:.0f} |",
-            f"| Takes seamless on all three counts | all | {_pct(f['seamless_takes'])} |",
-            f"| Frames and samples = the sum asked for | all | {_pct(f['durations_exact'])} |",
+            f"| Takes seamless on all three counts | all | {percent(f['seamless_takes'])} |",
+            f"| Frames and samples = the sum asked for | all | {percent(f['durations_exact'])} |",
             f"| Impacts within ±1 frame, per part | later parts within 10 % of part 1 | {parts} |",
             "",
         ]

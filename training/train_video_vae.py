@@ -27,11 +27,16 @@ log = logging.getLogger(__name__)
 LATENT_NOISE = 0.02
 
 
+def _window_start(total: int, frames: int, rng: np.random.Generator) -> int:
+    """Often the clip's causal start, else anywhere."""
+    return 0 if rng.random() < 0.3 else int(rng.integers(0, total - frames + 1))
+
+
 def _crop(pixels: torch.Tensor, frames: int, side: int, rng: np.random.Generator) -> torch.Tensor:
     """A random window of ``frames`` frames (often the clip's causal start) and side×side pixels,
     aligned to the VAE's 32-pixel grid; the VAE is convolutional, so windows train it as well."""
     _, total, h, w = pixels.shape
-    start = 0 if rng.random() < 0.3 else int(rng.integers(0, total - frames + 1))
+    start = _window_start(total, frames, rng)
     top = 32 * int(rng.integers(0, (h - side) // 32 + 1))
     left = 32 * int(rng.integers(0, (w - side) // 32 + 1))
     return pixels[:, start : start + frames, top : top + side, left : left + side]
@@ -41,7 +46,7 @@ def _object_crop(pixels: torch.Tensor, frames: int, side: int, rng: np.random.Ge
     """Like ``_crop``, but the 32-aligned window that holds the most object pixels, so small
     balls, which a random window often misses, are what the VAE sees."""
     _, total, h, w = pixels.shape
-    start = 0 if rng.random() < 0.3 else int(rng.integers(0, total - frames + 1))
+    start = _window_start(total, frames, rng)
     window = pixels[:, start : start + frames]
     mask = _object_mask(window[None])[0, 0].float().sum(0)
     best, where = -1.0, (0, 0)
