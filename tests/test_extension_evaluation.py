@@ -26,3 +26,10 @@ def test_a_four_part_take_has_the_summed_length_and_three_scored_seams(quick_mod
     assert figures["seam_picture_ratio_max"] >= figures["seam_picture_ratio_median"] >= 0
     table = extension_table(figures)
     assert "| Frames and samples = the sum asked for | all | 100 % |" in table
+
+
+def test_objects_of_no_named_colour_are_counted_not_a_crash():
+    from talkies.training.evaluate import detected_colours
+
+    report = {"objects": [{"colour": "red"}, {"colour": None}, {"colour": None}, {"colour": "blue"}]}
+    assert detected_colours(report) == ["blue", "red", "unnamed", "unnamed"]

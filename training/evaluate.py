@@ -103,6 +103,11 @@ def summarize(reports: list[tuple[Case, dict]], fps: float = 24.0) -> dict:
     }
 
 
+def detected_colours(report: dict) -> list[str]:
+    """Names of the objects the metrics found, sorted; one whose colour has no name is "unnamed"."""
+    return sorted(o["colour"] or "unnamed" for o in report["objects"])
+
+
 def first_frame_kept(generated: np.ndarray, truth: np.ndarray) -> float:
     """Mean absolute difference (0..255) between the generated clip's first frame and the given one."""
     return float(np.abs(generated[0].astype(np.float32) - truth.astype(np.float32)).mean())
@@ -166,7 +171,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
                 "seed": case.seed,
                 "first_frame_mean_abs_diff": first_frame_kept(frames, case.first_frame),
                 "colours_true": case.colours,
-                "colours_generated": sorted(o["colour"] for o in report["objects"]),
+                "colours_generated": detected_colours(report),
                 "impacts": report["impacts"],
             }
         )
