@@ -15,9 +15,9 @@ COMMANDS = {
     "generate": (".cli.generate", "make a clip with sound from a prompt (and optionally an image)"),
     "extend": (".cli.extend", "continue a clip with picture and sound"),
     "run": (".cli.run_workflow", "run an API-format workflow in-process or on a ComfyUI server"),
-    "eval": (".model.toyworld.eval_cli", "measure sync, adherence and delivery of clips"),
+    "eval": (".cli.eval", "measure sync, adherence and delivery of clips"),
     "bench": (".cli.bench", "time a generation with the built-in model"),
-    "train": (".training.cli", "reproduce the built-in model from nothing"),
+    "train": (".cli.train", "reproduce the built-in model from nothing"),
 }
 
 

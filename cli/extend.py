@@ -7,10 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..model.extension import extend_media
-from ..model.media import read_clip, write_clip
-from ..model.pipeline import encode_prompts
-from ..model.waveform import Waveform
+from ..model.media.mp4 import read_clip, write_clip
+from ..model.media.waveform import Waveform
+from ..model.pipeline.extend import extend_media
+from ..model.pipeline.generate import encode_prompts
 from .model_options import add_model_arguments, guidance, open_model
 
 

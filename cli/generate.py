@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..model.image_prep import load_image
-from ..model.media import write_clip
-from ..model.pipeline import generate
+from ..model.media.image_prep import load_image
+from ..model.media.mp4 import write_clip
+from ..model.pipeline.generate import generate
 from .model_options import add_model_arguments, guidance, open_model
 
 

@@ -6,10 +6,10 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from ..model.builtin import builtin_checkpoint
-from ..model.guidance import Guidance
-from ..model.pipeline import defaults_for
-from ..model.talkies_model import TalkiesModel
+from ..model.loading.builtin import builtin_checkpoint
+from ..model.pipeline.generate import defaults_for
+from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.guidance import Guidance
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:

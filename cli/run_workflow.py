@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..nodes.load_image import IMAGE_SUFFIXES
+from ..nodes.standalone.load_image import IMAGE_SUFFIXES
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,8 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_workflow(path: Path) -> tuple[dict, dict | None]:
     """(the API-format prompt, the UI-format workflow when the file is one, to embed in the outputs)."""
-    from ..nodes.headless import node_classes
-    from ..nodes.workflow_format import api_from_ui, is_ui_format
+    from ..nodes.standalone.runner import node_classes
+    from ..nodes.standalone.workflow_format import api_from_ui, is_ui_format
 
     if not path.is_file():
         raise FileNotFoundError(f"no workflow at {path}")
@@ -139,7 +139,7 @@ def _run_on_server(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict |
 
 def _run_here(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None) -> list[Path]:
     from ..nodes import host
-    from ..nodes.headless import run_prompt
+    from ..nodes.standalone.runner import run_prompt
 
     host.configure_standalone(output=args.output_dir, input=args.input_dir, models=args.models_dir)
 

@@ -1,4 +1,4 @@
-"""ComfyUI nodes, one file per stage, each a thin call into model/pipeline.py.
+"""ComfyUI nodes, one file per stage, each a thin call into model/pipeline/.
 
 Inside ComfyUI they use ComfyUI's node API and model management (see host.py); anywhere
 else (tests, ``python -m talkies run``) they run on the standalone stand-ins.

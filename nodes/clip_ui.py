@@ -12,15 +12,15 @@
 ``images``/``animated`` alone give ComfyUI's built-in player, so the clip still plays if our
 script (web/) does not load. ``envelope`` is the written sound's min/max per 1/50 s over all
 channels (bucket i covers [i, i+1)/50 s); ``onsets`` are the times at which a sound starts
-(empty without sound). Both come from :func:`talkies.model.sound_preview.sound_preview`.
+(empty without sound). Both come from :func:`talkies.model.media.sound_preview.sound_preview`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..model.media import probe_clip, read_clip
-from ..model.sound_preview import sound_preview
+from ..model.media.mp4 import probe_clip, read_clip
+from ..model.media.sound_preview import sound_preview
 
 ENVELOPE_POINTS_PER_SECOND = 50
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model.pipeline import decode_audio, decode_video, defaults_for
-from ..model.talkies_model import TalkiesModel
-from ..model.video_tiling import VideoTiling
+from ..model.pipeline.generate import decode_audio, decode_video, defaults_for
+from ..model.pipeline.load import TalkiesModel
+from ..model.video_vae.tiling import VideoTiling
 from . import host
 from .host import io
 from .latent_dict import from_latent_dict

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..model.latents import snap_frames, snap_pixel_size
-from ..model.media import as_fps
-from ..model.pipeline import empty_latent
-from ..model.talkies_model import TalkiesModel
+from ..model.media.mp4 import as_fps
+from ..model.pipeline.generate import empty_latent
+from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.latents import snap_frames, snap_pixel_size
 from . import host
 from .host import io
 from .latent_dict import to_latent_dict

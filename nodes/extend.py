@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..model.extension import extend_latent, extend_media
-from ..model.media import as_fps
-from ..model.pipeline import defaults_for
-from ..model.talkies_model import TalkiesModel
-from ..model.waveform import Waveform
+from ..model.media.mp4 import as_fps
+from ..model.media.waveform import Waveform
+from ..model.pipeline.extend import extend_latent, extend_media
+from ..model.pipeline.generate import defaults_for
+from ..model.pipeline.load import TalkiesModel
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io

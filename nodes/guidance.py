@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model.guidance import Guidance
-from ..model.pipeline import defaults_for
-from ..model.talkies_model import TalkiesModel
+from ..model.pipeline.generate import defaults_for
+from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.guidance import Guidance
 from .host import io
 from .types import CATEGORY, GuidanceType
 

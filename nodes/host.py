@@ -37,8 +37,8 @@ if INSIDE_COMFYUI:
     from comfy_api.latest import ComfyExtension, InputImpl, io
     from comfy_execution.utils import get_executing_context
 else:
-    from . import standalone_io as io
-    from .standalone_io import ComfyExtension
+    from .standalone import io as io
+    from .standalone.io import ComfyExtension
 
 __all__ = ["INSIDE_COMFYUI", "ComfyExtension", "io"]
 
@@ -225,7 +225,7 @@ def placer(stream_transformer: bool = False) -> Callable | None:
     ComfyUI has made room for a few of them. Standalone: None (the model's own policy applies)."""
     if not INSIDE_COMFYUI:
         return None
-    from ..model.placement import working
+    from ..model.offload.placement import working
 
     patchers: dict[str, Any] = {}
 
@@ -341,7 +341,7 @@ def video_from_file(path: Path) -> Any:
     """A core VIDEO value for a saved clip (ComfyUI's VideoFromFile inside ComfyUI)."""
     if INSIDE_COMFYUI:
         return InputImpl.VideoFromFile(str(path))
-    from .standalone_video import VideoFile
+    from .standalone.video import VideoFile
 
     return VideoFile(path)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from ..model.image_prep import DEFAULT_IMAGE_CRF
-from ..model.pipeline import condition_on_image, defaults_for
-from ..model.talkies_model import TalkiesModel
+from ..model.media.image_prep import DEFAULT_IMAGE_CRF
+from ..model.pipeline.generate import condition_on_image, defaults_for
+from ..model.pipeline.load import TalkiesModel
 from .host import io
 from .latent_dict import from_latent_dict, to_latent_dict
 from .types import CATEGORY, Model

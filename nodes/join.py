@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model.join import ClipPart, join_clips
-from ..model.media import as_fps
-from ..model.waveform import Waveform
+from ..model.media.mp4 import as_fps
+from ..model.media.waveform import Waveform
+from ..model.pipeline.join import ClipPart, join_clips
 from .host import io
 from .types import CATEGORY
 

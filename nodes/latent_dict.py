@@ -15,9 +15,9 @@ from fractions import Fraction
 
 import torch
 
-from ..model.av_latent import AVLatent
-from ..model.latents import VIDEO_SPACE_SCALE
-from ..model.media import as_fps
+from ..model.media.mp4 import as_fps
+from ..model.sampling.av_latent import AVLatent
+from ..model.sampling.latents import VIDEO_SPACE_SCALE
 from . import host
 
 _JOINT_HINT = (

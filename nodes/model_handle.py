@@ -9,8 +9,8 @@ from pathlib import Path
 
 import torch
 
-from ..model.builtin import builtin_checkpoint
-from ..model.talkies_model import TalkiesModel
+from ..model.loading.builtin import builtin_checkpoint
+from ..model.pipeline.load import TalkiesModel
 from . import host
 
 log = logging.getLogger(__name__)

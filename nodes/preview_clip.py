@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ..model.media import as_fps, write_clip
+from ..model.media.mp4 import as_fps, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io

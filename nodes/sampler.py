@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import weakref
 
-from ..model.latent_preview import LatentColours, fit_latent_colours
-from ..model.pipeline import defaults_for, sample, sigmas_for
-from ..model.sampling import StepPreview
-from ..model.schedule import parse_sigmas
-from ..model.talkies_model import TalkiesModel
+from ..model.pipeline.generate import defaults_for, sample, sigmas_for
+from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.loop import StepPreview
+from ..model.sampling.schedule import parse_sigmas
+from ..model.video_vae.preview import LatentColours, fit_latent_colours
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from ..model.media import as_fps, write_clip
+from ..model.media.mp4 import as_fps, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.pipeline import encode_prompts
-from ..model.prompt_compose import LEVELS, SoundLayer, compose_prompt, parse_dialogue
-from ..model.talkies_model import TalkiesModel
-from ..model.text import PromptEmbedding
+from ..model.pipeline.generate import encode_prompts
+from ..model.pipeline.load import TalkiesModel
+from ..model.text.conditioner import PromptEmbedding
+from ..model.text.prompt import LEVELS, SoundLayer, compose_prompt, parse_dialogue
 from .host import io
 from .types import CATEGORY, Model, Prompts
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import torch
 
-from ..model.audio_vae import AudioEncoder
-from ..model.checkpoint import TEXT_PROJECTION_PREFIX, TRANSFORMER_PREFIX
-from ..model.mel import log_mel
-from ..model.safetensors_file import write_safetensors
-from ..model.text import TextConditioner
-from ..model.transformer import AVTransformer
-from ..model.video_vae import VideoEncoder
+from ..model.audio_vae.mel import log_mel
+from ..model.audio_vae.model import AudioEncoder
+from ..model.loading.checkpoint import TEXT_PROJECTION_PREFIX, TRANSFORMER_PREFIX
+from ..model.loading.safetensors_file import write_safetensors
+from ..model.text.conditioner import TextConditioner
+from ..model.transformer.model import AVTransformer
+from ..model.video_vae.model import VideoEncoder
 from .builtin_config import MODEL_VERSION
 from .toy_data import clip_for_seed
 

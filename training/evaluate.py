@@ -1,7 +1,7 @@
 """Stage 5: the built-in model measured on held-out toy-world prompts with the pack's own sampler.
 
 Prompts come from seeds the training never used. Every clip is generated through
-model/pipeline.py (as the CLI and the nodes do), then scored with the toy world's
+model/pipeline/ (as the CLI and the nodes do), then scored with the toy world's
 weight-free metrics against its caption. The same prompts are generated again with the
 audio↔video cross-attention switched off, to show the sync comes from the joint model;
 impact prompts are also generated from their true first frame (image-to-video).
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..model.pipeline import generate
-from ..model.talkies_model import TalkiesModel
-from ..model.toyworld import render, sample_spec
-from ..model.toyworld.metrics import evaluate_clip
+from ..model.pipeline.generate import generate
+from ..model.pipeline.load import TalkiesModel
+from ..toyworld import render, sample_spec
+from ..toyworld.metrics import evaluate_clip
 from .evaluate_extension import extension_figures, extension_table, percent
 from .progress import Progress
 from .toy_data import HELD_OUT_SEED_START

@@ -1,7 +1,7 @@
 """The built-in model extended: 2-second held-out impact clips extended three times, measured at
 every seam and on every part.
 
-Each chain is what `Talkies Extend` does (model/extension.py, latents kept, one decode of the
+Each chain is what `Talkies Extend` does (model/pipeline/extend.py, latents kept, one decode of the
 whole take). The seams are scored with the toy world's seam metrics; impact sync is scored on
 each 2-second part separately, so parts after a seam can be compared with the first one; and
 the take's length is checked against the sum asked for, in frames and in samples.
@@ -14,12 +14,12 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from ..model.extension import extend_latent
-from ..model.latents import pixel_frames_for
-from ..model.pipeline import decode_audio, decode_video, defaults_for, encode_prompts, generate
-from ..model.talkies_model import TalkiesModel
-from ..model.toyworld.metrics import evaluate_clip
-from ..model.toyworld.metrics.seams import seam_report, seamless
+from ..model.pipeline.extend import extend_latent
+from ..model.pipeline.generate import decode_audio, decode_video, defaults_for, encode_prompts, generate
+from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.latents import pixel_frames_for
+from ..toyworld.metrics import evaluate_clip
+from ..toyworld.metrics.seams import seam_report, seamless
 from .progress import Progress
 
 PART_SECONDS = 2.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..model.text import TextConditioner
-from ..model.transformer import AVTransformer
+from ..model.text.conditioner import TextConditioner
+from ..model.transformer.model import AVTransformer
 
 
 def _zero(*tensors: torch.Tensor | None) -> None:

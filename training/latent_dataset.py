@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 
-from ..model.audio_codec import encode_audio
-from ..model.audio_vae import AudioEncoder
-from ..model.text_encoder import HFTextEncoder
-from ..model.video_vae import VideoEncoder
-from ..model.waveform import Waveform
+from ..model.audio_vae.codec import encode_audio
+from ..model.audio_vae.model import AudioEncoder
+from ..model.media.waveform import Waveform
+from ..model.text.encoder import HFTextEncoder
+from ..model.video_vae.model import VideoEncoder
 from .builtin_config import FPS, FRAMES
 from .progress import Progress
 from .toy_data import clip_for_seed

@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 
 from ..model.config import transformer_config
-from ..model.text import TextConditioner
-from ..model.text_encoder_source import open_text_encoder
-from ..model.transformer import AVTransformer
+from ..model.text.conditioner import TextConditioner
+from ..model.text.encoder_source import open_text_encoder
+from ..model.transformer.model import AVTransformer
 from .assemble import fit_audio_statistics, fit_video_statistics, write_builtin_checkpoint
 from .builtin_config import TEXT_ENCODER, WIDTH, builtin_config
 from .init_weights import initialize

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..model.toyworld import render, sample_spec
+from ..toyworld import render, sample_spec
 
 # Seeds below this are for training; evaluation draws its held-out prompts above it.
 HELD_OUT_SEED_START = 10_000_000

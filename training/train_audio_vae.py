@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..model.mel import log_mel
+from ..model.audio_vae.mel import log_mel
 from .progress import Progress
 from .toy_data import batches, clip_for_seed
 from .vae_files import new_audio_vae, save_pair

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..model.latents import audio_positions, audio_tokens, video_positions, video_tokens
-from ..model.text import EncodedText, TextConditioner
-from ..model.transformer import AVTransformer, Stream
+from ..model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens
+from ..model.text.conditioner import EncodedText, TextConditioner
+from ..model.transformer.model import AVTransformer, Stream
 from .builtin_config import FPS
 from .latent_dataset import LatentDataset
 from .progress import Progress

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import torch
 
-from ..model.audio_config import audio_vae_config
-from ..model.audio_vae import AudioDecoder, AudioEncoder
-from ..model.safetensors_file import SafetensorsFile, write_safetensors
-from ..model.video_vae import VideoDecoder, VideoEncoder
-from ..model.video_vae_config import video_vae_config
+from ..model.audio_vae.config import audio_vae_config
+from ..model.audio_vae.model import AudioDecoder, AudioEncoder
+from ..model.loading.safetensors_file import SafetensorsFile, write_safetensors
+from ..model.video_vae.config import video_vae_config
+from ..model.video_vae.model import VideoDecoder, VideoEncoder
 from .builtin_config import AUDIO_VAE, VIDEO_VAE
 
 

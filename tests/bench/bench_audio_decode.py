@@ -112,9 +112,9 @@ def worker(args: argparse.Namespace) -> None:
     import torch
 
     from talkies.model import decode_audio, load_audio_decoder, load_vocoder
-    from talkies.model.audio_config import audio_vae_config
-    from talkies.model.audio_vae import AudioDecoder
-    from talkies.model.vocoder import build_vocoder, vocoder_spec
+    from talkies.model.audio_vae.config import audio_vae_config
+    from talkies.model.audio_vae.model import AudioDecoder
+    from talkies.model.vocoder.config import build_vocoder, vocoder_spec
 
     if args.checkpoint:
         decoder, vocoder = load_audio_decoder(args.checkpoint), load_vocoder(args.checkpoint)

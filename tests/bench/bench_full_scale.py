@@ -32,18 +32,18 @@ from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from talkies.model.attention import attention_backend, choose_backend, set_attention_backend  # noqa: E402
-from talkies.model.av_latent import empty_av_latent  # noqa: E402
-from talkies.model.compile import compile_blocks, compile_unavailable, uncompile_blocks  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from talkies.model.config import transformer_config  # noqa: E402
-from talkies.model.generate_latents import sample_clip  # noqa: E402
-from talkies.model.latents import audio_positions, audio_tokens, video_positions, video_tokens  # noqa: E402
-from talkies.model.quant import quantize_linears  # noqa: E402
-from talkies.model.schedule import DISTILLED_SIGMAS  # noqa: E402
-from talkies.model.streaming import block_bytes, resident_blocks_within, stream_blocks  # noqa: E402
-from talkies.model.text import PromptEmbedding  # noqa: E402
-from talkies.model.transformer import AVTransformer, Stream  # noqa: E402
+from talkies.model.loading.quant import quantize_linears  # noqa: E402
+from talkies.model.offload.streaming import block_bytes, resident_blocks_within, stream_blocks  # noqa: E402
+from talkies.model.sampling.av_latent import empty_av_latent  # noqa: E402
+from talkies.model.sampling.denoise import sample_clip  # noqa: E402
+from talkies.model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens  # noqa: E402
+from talkies.model.sampling.schedule import DISTILLED_SIGMAS  # noqa: E402
+from talkies.model.text.conditioner import PromptEmbedding  # noqa: E402
+from talkies.model.transformer.attention import attention_backend, choose_backend, set_attention_backend  # noqa: E402
+from talkies.model.transformer.compile import compile_blocks, compile_unavailable, uncompile_blocks  # noqa: E402
+from talkies.model.transformer.model import AVTransformer, Stream  # noqa: E402
 
 from ltx_oracle import tiny_config  # noqa: E402
 

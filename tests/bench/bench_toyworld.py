@@ -10,7 +10,7 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from talkies.model.toyworld import render, sample_spec
+from talkies.toyworld import render, sample_spec
 
 
 def _make(seeds: range) -> int:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from talkies.model import load_transformer  # noqa: E402
-from talkies.model.latents import audio_positions, audio_tokens, video_positions, video_tokens  # noqa: E402
-from talkies.model.transformer import Stream  # noqa: E402
+from talkies.model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens  # noqa: E402
+from talkies.model.transformer.model import Stream  # noqa: E402
 
 from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint  # noqa: E402
 

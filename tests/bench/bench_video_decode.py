@@ -21,13 +21,13 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from memory_meter import PeakTensorMemory  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from talkies.model import VideoTiling, load_video_decoder  # noqa: E402
-from talkies.model.video_vae import VideoDecoder  # noqa: E402
-from talkies.model.video_vae_config import video_vae_config  # noqa: E402
+from talkies.model.video_vae.config import video_vae_config  # noqa: E402
+from talkies.model.video_vae.model import VideoDecoder  # noqa: E402
+
+from memory_meter import PeakTensorMemory  # noqa: E402
 
 MiB = 2**20
 

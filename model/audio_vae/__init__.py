@@ -1,0 +1,1 @@
+"""The LTX-2 audio VAE, its log-mel front end, and waveform ↔ latent coding."""

@@ -1,0 +1,187 @@
+"""LTX-2 single-file checkpoints: which keys belong to which part, and loading them.
+
+Modules are built on the meta device from the config metadata, every expected key is
+checked against the file (names, shapes) before any weight is read, then weights are
+copied tensor by tensor straight to the target device and dtype. fp8 (e4m3) linear
+weights stay fp8 with their per-tensor scale.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import torch
+from torch import nn
+
+from ..config import TransformerConfig, transformer_config
+from .quant import FP8, FP8Linear, quantize_fp8, swap_to_fp8
+from .safetensors_file import SafetensorsFile
+
+log = logging.getLogger(__name__)
+
+TRANSFORMER_PREFIX = "model.diffusion_model."
+TEXT_PROJECTION_PREFIX = "text_embedding_projection."
+CONNECTOR_NAMES = ("video_embeddings_connector.", "audio_embeddings_connector.")
+SCALE_SUFFIXES = (".weight_scale", ".input_scale", ".bias_scale")
+
+M = TypeVar("M", bound=nn.Module)
+
+
+def _short(keys: list[str], n: int = 4) -> str:
+    shown = ", ".join(keys[:n])
+    return shown + (f" (and {len(keys) - n} more)" if len(keys) > n else "")
+
+
+class Checkpoint:
+    """An LTX-2-layout checkpoint opened for loading."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.file = SafetensorsFile(path)
+        self.path = self.file.path
+        self.config = self.file.config
+        self.metadata = self.file.metadata
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> Checkpoint:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def transformer_config(self) -> TransformerConfig:
+        if "transformer" not in self.config and not any(
+            k.startswith(TRANSFORMER_PREFIX) for k in self.file.tensors
+        ):
+            raise ValueError(
+                f"{self.path.name} holds no LTX-2 transformer (no 'transformer' config and no "
+                f"'{TRANSFORMER_PREFIX}' tensors); pick an LTX-2 checkpoint or a Talkies model"
+            )
+        return transformer_config(self.config, self.metadata)
+
+    def looks_like(self) -> str:
+        """A human guess at what the file is, from its keys, for error messages."""
+        keys = self.file.tensors
+        if any(".to_gate_logits." in k or "prompt_adaln_single" in k for k in keys):
+            return "an LTX-2.3 checkpoint"
+        if any(k.startswith(TRANSFORMER_PREFIX + "caption_projection.") for k in keys):
+            return "an LTX-2.0 checkpoint"
+        if any(k.startswith(TRANSFORMER_PREFIX + "transformer_blocks.") for k in keys):
+            return "an LTX-2 checkpoint"
+        if any(k.startswith(("vae.", "audio_vae.", "vocoder.")) for k in keys):
+            return "a VAE/vocoder-only file"
+        if "initial_conv.weight" in keys:
+            return "a latent upsampler file"
+        return "not an LTX-2 checkpoint"
+
+    def has_prefix(self, prefix: str) -> bool:
+        return any(k.startswith(prefix) for k in self.file.tensors)
+
+    def load(
+        self,
+        build: Callable[[], M],
+        prefixes: dict[str, str],
+        *,
+        what: str,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.float32,
+        fp8_layers: Callable[[str], bool] | None = None,
+        owned_prefixes: tuple[str, ...] = (),
+        ignore: Callable[[str], bool] | None = None,
+    ) -> M:
+        """Build a module on meta, check the file covers it exactly, then fill it.
+
+        prefixes maps a module key prefix ("" for all) to the file prefix it lives under.
+        owned_prefixes: file prefixes this module owns entirely; keys there that the module
+        does not use are reported as unexpected (``ignore`` exempts some).
+        fp8_layers: dotted Linear names to hold in fp8 (quantised here if stored wider).
+        """
+        with torch.device("meta"):
+            module = build()
+        linear_names = {n for n, m in module.named_modules() if isinstance(m, nn.Linear)}
+        expected = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+
+        def file_key(k: str) -> str:
+            for mp, fp in prefixes.items():
+                if k.startswith(mp):
+                    return fp + k[len(mp) :]
+            raise KeyError(k)
+
+        mapping = {k: file_key(k) for k in expected}
+        tensors = self.file.tensors
+        missing = sorted(f for f in mapping.values() if f not in tensors)
+        if missing:
+            raise ValueError(
+                f"{self.path.name} is missing {len(missing)} tensors the {what} needs, "
+                f"e.g. {_short(missing)}. "
+                f"The file looks like {self.looks_like()}; its config metadata may not match its weights"
+            )
+        used = set(mapping.values())
+        unexpected = sorted(
+            k
+            for k in tensors
+            if k.startswith(owned_prefixes)
+            and k not in used
+            and not k.endswith(SCALE_SUFFIXES)
+            and not (ignore and ignore(k))
+        )
+        if unexpected:
+            raise ValueError(
+                f"{self.path.name} has {len(unexpected)} tensors the {what} does not use, e.g. "
+                f"{_short(unexpected)}. The file looks like {self.looks_like()}; the config metadata "
+                "probably describes a different architecture"
+            )
+        for k, shape in expected.items():
+            got = tuple(tensors[mapping[k]].shape)
+            if got != shape:
+                raise ValueError(
+                    f"{self.path.name}: tensor {mapping[k]} has shape {got} but the config gives {shape}; "
+                    "the config metadata does not describe these weights"
+                )
+
+        fp8 = {
+            n
+            for n in linear_names
+            if (fp8_layers is not None and fp8_layers(n))
+            or tensors[mapping[n + ".weight"]].torch_dtype == FP8
+        }
+        if fp8:
+            swap_to_fp8(module, fp8)
+        state: dict[str, torch.Tensor] = {}
+        for k, param in module.state_dict().items():
+            layer = k.rsplit(".", 1)[0]
+            if layer in fp8 and k.endswith(".weight"):
+                state[k], scale = self._fp8_weight(mapping[k], device)
+                state.setdefault(layer + ".weight_scale", scale)
+            elif layer in fp8 and k.endswith(".weight_scale"):
+                continue
+            else:
+                state[k] = self.file.read(mapping[k], device, dtype if param.is_floating_point() else None)
+        module.load_state_dict(state, strict=True, assign=True)
+        for m in module.modules():
+            if isinstance(m, FP8Linear) and m.bias is not None:
+                m.bias.data = m.bias.data.to(dtype)
+        return module.eval().requires_grad_(False)
+
+    def _fp8_weight(self, key: str, device) -> tuple[torch.Tensor, torch.Tensor]:
+        info = self.file.tensors[key]
+        if info.torch_dtype == FP8:
+            weight = self.file.read(key, device)
+            scale_key = key + "_scale"
+            scale = (
+                self.file.read(scale_key, device, torch.float32).reshape(())
+                if scale_key in self.file.tensors
+                else torch.ones((), device=device)
+            )
+            return weight, scale
+        weight, scale = quantize_fp8(self.file.read(key, device))
+        return weight, scale.to(device)
+
+
+def is_block_linear(name: str) -> bool:
+    """The transformer blocks' matmuls: the layers worth holding in fp8."""
+    return name.startswith("transformer_blocks.")

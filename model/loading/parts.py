@@ -1,0 +1,178 @@
+"""Loading each part of a checkpoint: where its keys live and how it is built."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from ..text.conditioner import TextConditioner
+from ..transformer.model import AVTransformer
+from ..video_vae.config import VideoVAEConfig, video_vae_config
+from ..video_vae.model import VideoDecoder, VideoEncoder
+from ..video_vae.upsampler import LatentUpsampler, upsampler_config
+from .checkpoint import (
+    CONNECTOR_NAMES,
+    TEXT_PROJECTION_PREFIX,
+    TRANSFORMER_PREFIX,
+    Checkpoint,
+    is_block_linear,
+)
+
+log = logging.getLogger(__name__)
+
+WeightDtype = torch.dtype | str
+
+
+def resolve_dtype(dtype: WeightDtype, device: torch.device | str) -> tuple[torch.dtype, bool]:
+    """(compute dtype, hold block weights in fp8) from a user choice: auto/bf16/fp16/fp32/fp8."""
+    if isinstance(dtype, torch.dtype):
+        return dtype, False
+    name = dtype.lower()
+    on_gpu = torch.device(device).type == "cuda"
+    table = {
+        "auto": (torch.bfloat16 if on_gpu else torch.float32, False),
+        "bf16": (torch.bfloat16, False),
+        "bfloat16": (torch.bfloat16, False),
+        "fp16": (torch.float16, False),
+        "float16": (torch.float16, False),
+        "fp32": (torch.float32, False),
+        "float32": (torch.float32, False),
+        "fp8": (torch.bfloat16, True),
+    }
+    if name not in table:
+        raise ValueError(f"dtype must be one of auto, bf16, fp16, fp32, fp8; got {dtype!r}")
+    return table[name]
+
+
+def _open(source: str | Path | Checkpoint) -> Checkpoint:
+    return source if isinstance(source, Checkpoint) else Checkpoint(source)
+
+
+def load_transformer(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> AVTransformer:
+    """The audio-video transformer of an LTX-2 layout checkpoint."""
+    ckpt = _open(source)
+    cfg = ckpt.transformer_config()
+    compute, fp8 = resolve_dtype(dtype, device)
+    connectors = tuple(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)
+    return ckpt.load(
+        lambda: AVTransformer(cfg),
+        {"": TRANSFORMER_PREFIX},
+        what=f"LTX-{cfg.generation} transformer",
+        device=device,
+        dtype=compute,
+        fp8_layers=is_block_linear if fp8 else None,
+        owned_prefixes=(TRANSFORMER_PREFIX,),
+        ignore=lambda k: k.startswith(connectors),
+    )
+
+
+def load_text_conditioner(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> TextConditioner:
+    """Feature extractor and embeddings connectors (what turns encoder states into context)."""
+    ckpt = _open(source)
+    cfg = ckpt.transformer_config()
+    compute, _ = resolve_dtype(dtype, device)
+    prefixes = {
+        "feature_extractor.": TEXT_PROJECTION_PREFIX,
+        "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",
+        "audio_embeddings_connector.": TRANSFORMER_PREFIX + "audio_embeddings_connector.",
+    }
+    return ckpt.load(
+        lambda: TextConditioner(cfg),
+        prefixes,
+        what=f"LTX-{cfg.generation} text connectors",
+        device=device,
+        dtype=compute,
+        owned_prefixes=(TEXT_PROJECTION_PREFIX, *(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)),
+    )
+
+
+VAE_PREFIX = "vae."
+_UPSAMPLER_MARKER = "initial_conv.weight"
+
+
+def _video_vae(ckpt: Checkpoint, part: str) -> tuple[VideoVAEConfig, str]:
+    """The VAE config and the key prefix ("vae." in full checkpoints, "" in VAE-only files) for ``part``."""
+    section = ckpt.config.get("vae")
+    if not isinstance(section, dict):
+        raise ValueError(
+            f"{ckpt.path.name} has no video VAE config (its 'config' metadata has no 'vae' section); "
+            f"it looks like {ckpt.looks_like()}. Pick an LTX-2 checkpoint or a video VAE file saved with "
+            "its config"
+        )
+    root = VAE_PREFIX if ckpt.has_prefix(VAE_PREFIX + part + ".") else ""
+    if not ckpt.has_prefix(root + part + "."):
+        raise ValueError(
+            f"{ckpt.path.name} holds no video VAE {part} (no '{VAE_PREFIX}{part}.' tensors); "
+            f"it looks like {ckpt.looks_like()}"
+        )
+    cfg = video_vae_config(section)
+    if part == "decoder":
+        # Published configs do not always say; the weights do.
+        has_weights = (root + "decoder.last_scale_shift_table") in ckpt.file.tensors
+        if "timestep_conditioning" in section and bool(section["timestep_conditioning"]) != has_weights:
+            log.warning(
+                "%s: config says timestep_conditioning=%s, the decoder weights say %s; following the weights",
+                ckpt.path.name, section["timestep_conditioning"], has_weights,
+            )
+        cfg = replace(cfg, timestep_conditioning=has_weights)
+    return cfg, root
+
+
+def _load_video_vae_part(
+    source: str | Path | Checkpoint, part: str, build, device: torch.device | str, dtype: WeightDtype
+):
+    ckpt = _open(source)
+    cfg, root = _video_vae(ckpt, part)
+    compute, _ = resolve_dtype(dtype, device)
+    return ckpt.load(
+        lambda: build(cfg),
+        {"per_channel_statistics.": root + "per_channel_statistics.", "": root + part + "."},
+        what=f"video VAE {part}",
+        device=device,
+        dtype=compute,
+        owned_prefixes=(root + part + ".",),
+    )
+
+
+def load_video_encoder(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> VideoEncoder:
+    """The video VAE encoder of an LTX-2 checkpoint (``vae.encoder.*``) or of a VAE-only file."""
+    return _load_video_vae_part(source, "encoder", VideoEncoder, device, dtype)
+
+
+def load_video_decoder(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> VideoDecoder:
+    """The video VAE decoder of an LTX-2 checkpoint (``vae.decoder.*``) or of a VAE-only file."""
+    return _load_video_vae_part(source, "decoder", VideoDecoder, device, dtype)
+
+
+def load_upsampler(
+    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+) -> LatentUpsampler:
+    """A latent upsampler from its own file (e.g. ltx-2-spatial-upscaler-x2-1.0.safetensors)."""
+    ckpt = _open(source)
+    if _UPSAMPLER_MARKER not in ckpt.file.tensors:
+        raise ValueError(
+            f"{ckpt.path.name} is not a latent upsampler (no '{_UPSAMPLER_MARKER}' tensor); it looks like "
+            f"{ckpt.looks_like()}. Pick an upscaler file such as ltx-2-spatial-upscaler-x2-1.0.safetensors"
+        )
+    cfg = upsampler_config(ckpt.config)
+    compute, _ = resolve_dtype(dtype, device)
+    return ckpt.load(
+        lambda: LatentUpsampler(cfg),
+        {"": ""},
+        what=cfg.describe,
+        device=device,
+        dtype=compute,
+        owned_prefixes=("",),
+        ignore=lambda k: k.endswith("blur_down.kernel"),  # a fixed filter, computed rather than loaded
+    )

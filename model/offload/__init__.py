@@ -1,0 +1,1 @@
+"""Where weights live between uses: placement policies, block streaming, storage swaps."""

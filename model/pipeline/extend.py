@@ -1,0 +1,250 @@
+"""Extending a clip with picture and sound: the next seconds, conditioned on the clip's tail.
+
+The last latent video frames and the audio latent frames covering the same time are written
+in as clean tokens at their true positions in seconds; the new frames are generated after
+them in one joint pass. Every length is counted in frames and samples from one fps and one
+sample rate, so any number of extensions keeps sync and sums exactly.
+
+Two inputs are accepted:
+- our latents (``extend_latent``): the new latent frames are appended to the clip's latent,
+  which is decoded once at the end, so there is no seam at all;
+- frames + sound from anywhere (``extend_media``): the tail is encoded on the fly, the new
+  part decoded and appended; the sound cross-fades (equal power) only inside the overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import torch
+
+from ..audio_vae.codec import encode_audio
+from ..media.audio_conform import samples_for_frames
+from ..media.image_prep import image_to_pixels
+from ..media.waveform import Waveform
+from ..sampling.av_latent import AVLatent
+from ..sampling.guidance import Guidance
+from ..sampling.latents import (
+    AUDIO_HOP,
+    AUDIO_LATENT_DOWNSAMPLE,
+    AUDIO_SAMPLE_RATE,
+    VIDEO_SPACE_SCALE,
+    VIDEO_TIME_SCALE,
+    audio_frames_for_seconds,
+)
+from ..sampling.loop import StepPreview
+from ..text.conditioner import PromptEmbedding
+from .generate import decode_audio, decode_video, sample, sigmas_for
+from .load import TalkiesModel
+
+MEL_PER_SECOND = AUDIO_SAMPLE_RATE / AUDIO_HOP
+
+
+def new_latent_frames(seconds: float, fps: Fraction) -> int:
+    """Latent frames (8 pixel frames each) that add ``seconds``, at least one."""
+    if not seconds > 0:
+        raise ValueError(f"an extension needs a positive length in seconds, got {seconds}")
+    return max(1, round(float(seconds) * float(fps) / VIDEO_TIME_SCALE))
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where an extension window starts inside the whole clip."""
+
+    video_from: int  # first latent video frame of the tail
+    audio_from: int  # first latent audio frame of the tail
+    new_video: int
+    new_audio: int
+
+
+def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
+    if clip.video_start or clip.audio_start or not clip.causal_start:
+        raise ValueError("extend a whole clip, not a window cut from one")
+    if overlap < 1:
+        raise ValueError(f"overlap must be at least one latent frame, got {overlap}")
+    f, t = clip.video.shape[2], clip.audio.shape[2]
+    n = new_latent_frames(seconds, clip.fps)
+    total_audio = audio_frames_for_seconds(Fraction(clip.pixel_frames + VIDEO_TIME_SCALE * n) / clip.fps)
+    g0 = max(0, f - overlap)
+    tail_start_seconds = max(0, VIDEO_TIME_SCALE * g0 + 1 - VIDEO_TIME_SCALE) / clip.fps
+    j0 = min(
+        t,
+        math.floor(
+            (float(tail_start_seconds) * MEL_PER_SECOND + AUDIO_LATENT_DOWNSAMPLE - 1)
+            / AUDIO_LATENT_DOWNSAMPLE
+        ),
+    )
+    if g0 == 0 or j0 == 0:
+        g0 = j0 = 0
+    return Window(g0, j0, n, max(0, total_audio - t))
+
+
+def continuation(
+    tail_video: torch.Tensor,
+    new_video: int,
+    tail_audio: torch.Tensor,
+    new_audio: int,
+    fps: Fraction,
+    *,
+    video_start: int,
+    audio_start: int,
+    causal_start: bool,
+) -> AVLatent:
+    """A window of clean tail latents followed by ``new_*`` frames to generate."""
+    b, c, _, h, w = tail_video.shape
+    video = torch.cat([tail_video, tail_video.new_zeros(b, c, new_video, h, w)], dim=2)
+    ac, m = tail_audio.shape[1], tail_audio.shape[3]
+    audio = torch.cat([tail_audio, tail_audio.new_zeros(b, ac, new_audio, m)], dim=2)
+    vmask = torch.ones(b, 1, video.shape[2], 1, 1)
+    vmask[:, :, : tail_video.shape[2]] = 0.0
+    amask = torch.ones(b, 1, audio.shape[2], 1)
+    amask[:, :, : tail_audio.shape[2]] = 0.0
+    return AVLatent(
+        video, audio, fps, vmask, amask, video_start=video_start, audio_start=audio_start,
+        causal_start=causal_start,
+    )
+
+
+def extend_latent(
+    model: TalkiesModel,
+    clip: AVLatent,
+    prompt: PromptEmbedding,
+    negative: PromptEmbedding | None,
+    *,
+    seconds: float,
+    overlap: int = 2,
+    seed: int = 0,
+    steps: int | None = None,
+    sigmas=None,
+    video_guidance: Guidance,
+    audio_guidance: Guidance,
+    on_step: Callable[[StepPreview], None] | None = None,
+) -> AVLatent:
+    """The whole clip, ``seconds`` longer (rounded to whole 8-frame steps); earlier frames unchanged."""
+    w = plan_window(clip, seconds, overlap)
+    window = continuation(
+        clip.video[:, :, w.video_from :],
+        w.new_video,
+        clip.audio[:, :, w.audio_from :],
+        w.new_audio,
+        clip.fps,
+        video_start=max(0, VIDEO_TIME_SCALE * w.video_from + 1 - VIDEO_TIME_SCALE),
+        audio_start=max(0, AUDIO_LATENT_DOWNSAMPLE * w.audio_from + 1 - AUDIO_LATENT_DOWNSAMPLE),
+        causal_start=w.video_from == 0,
+    )
+    out = sample(
+        model,
+        window,
+        prompt,
+        negative,
+        sigmas=sigmas_for(model, window, steps, sigmas),
+        seed=seed,
+        video_guidance=video_guidance,
+        audio_guidance=audio_guidance,
+        on_step=on_step,
+    )
+    return AVLatent(
+        torch.cat([clip.video[:, :, : w.video_from], out.video], dim=2),
+        torch.cat([clip.audio[:, :, : w.audio_from], out.audio], dim=2),
+        clip.fps,
+    )
+
+
+def equal_power_crossfade(old: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+    """Blend two equally long signals (..., N): old fades out as new fades in, power kept constant."""
+    n = old.shape[-1]
+    if n == 0:
+        return new
+    theta = (torch.arange(n, dtype=torch.float32, device=old.device) + 0.5) / n * (math.pi / 2)
+    return old * torch.cos(theta) + new * torch.sin(theta)
+
+
+def _check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> None:
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"frames must be an IMAGE batch (F, H, W, 3), got shape {tuple(images.shape)}")
+    _, h, w, _ = images.shape
+    if h % VIDEO_SPACE_SCALE or w % VIDEO_SPACE_SCALE:
+        near = lambda v: max(VIDEO_SPACE_SCALE, round(v / VIDEO_SPACE_SCALE) * VIDEO_SPACE_SCALE)  # noqa: E731
+        raise ValueError(
+            f"the clip is {w}×{h}; extension needs sides that are multiples of 32: resize it to "
+            f"{near(w)}×{near(h)} first"
+        )
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+
+
+def extend_media(
+    model: TalkiesModel,
+    images: torch.Tensor,
+    audio: Waveform,
+    fps: Fraction,
+    prompt: PromptEmbedding,
+    negative: PromptEmbedding | None,
+    *,
+    seconds: float,
+    overlap: int = 2,
+    seed: int = 0,
+    steps: int | None = None,
+    video_guidance: Guidance,
+    audio_guidance: Guidance,
+    on_step: Callable[[StepPreview], None] | None = None,
+) -> tuple[torch.Tensor, Waveform]:
+    """Frames (F, H, W, 3) + sound from anywhere → the same frames and sound, ``seconds`` longer.
+
+    The original frames and samples before the overlap are kept exactly; the sound is
+    cross-faded only over the overlap, and the result lasts exactly as long as its frames.
+    """
+    fps = Fraction(fps)
+    _check_media(model, images, fps)
+    frames = images.shape[0]
+    tail = min(frames, VIDEO_TIME_SCALE * overlap + 1)
+    tail = (tail - 1) // VIDEO_TIME_SCALE * VIDEO_TIME_SCALE + 1
+    start = frames - tail
+    start_sample = samples_for_frames(start, fps, audio.sample_rate)
+    with model.working("video_encoder") as encoder:
+        tail_video = encoder.encode(image_to_pixels(images[start:]).to(model.compute_dtype))
+    tail_samples = audio.samples[..., start_sample:].float()
+    peak = float(tail_samples.abs().max()) if tail_samples.numel() else 0.0
+    if peak > 1.0:  # the encoder expects full-scale float audio; only the level changes
+        tail_samples = tail_samples / peak
+    tail_audio_wave = Waveform(tail_samples, audio.sample_rate)
+    with model.working("audio_encoder") as encoder:
+        tail_audio = encode_audio(tail_audio_wave, encoder)
+    n = new_latent_frames(seconds, fps)
+    total_audio = audio_frames_for_seconds(Fraction(tail + VIDEO_TIME_SCALE * n) / fps)
+    t = min(tail_audio.shape[2], total_audio)
+    mel_start = round(start / fps * MEL_PER_SECOND)
+    window = continuation(
+        tail_video, n, tail_audio[:, :, :t], total_audio - t, fps, video_start=start, audio_start=mel_start,
+        causal_start=True,
+    )
+    out = sample(
+        model,
+        window,
+        prompt,
+        negative,
+        sigmas=sigmas_for(model, window, steps),
+        seed=seed,
+        video_guidance=video_guidance,
+        audio_guidance=audio_guidance,
+        on_step=on_step,
+    )
+    new_images = decode_video(model, out)[tail:].to(images)
+    decoded = decode_audio(model, out)
+    decoded = decoded.resampled(audio.sample_rate)
+    total_frames = frames + new_images.shape[0]
+    total_samples = samples_for_frames(total_frames, fps, audio.sample_rate)
+    original = audio.samples[..., : samples_for_frames(frames, fps, audio.sample_rate)]
+    overlap_samples = original.shape[-1] - start_sample
+    channels = original.shape[1]
+    fresh = decoded.samples.expand(-1, channels, -1) if decoded.samples.shape[1] == 1 else decoded.samples
+    fresh = fresh[:, :channels]
+    mixed = equal_power_crossfade(original[..., start_sample:], fresh[..., :overlap_samples])
+    joined = torch.cat([original[..., :start_sample], mixed, fresh[..., overlap_samples:]], dim=-1)
+    joined = torch.nn.functional.pad(joined, (0, max(0, total_samples - joined.shape[-1])))[
+        ..., :total_samples
+    ]
+    return torch.cat([images, new_images], dim=0), Waveform(joined, audio.sample_rate)

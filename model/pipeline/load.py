@@ -1,0 +1,205 @@
+"""One checkpoint's parts, loaded on first use and shared by everything that generates with it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..audio_vae.config import audio_vae_config
+from ..audio_vae.model import AudioDecoder, AudioEncoder
+from ..config import TransformerConfig
+from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
+from ..loading.checkpoint import Checkpoint
+from ..loading.parts import (
+    load_text_conditioner,
+    load_transformer,
+    load_video_decoder,
+    load_video_encoder,
+    resolve_dtype,
+)
+from ..offload.placement import Policy, check_policy, working
+from ..text.conditioner import PromptEmbedding, TextConditioner
+from ..text.encoder import HFTextEncoder, check_prompt
+from ..text.encoder_source import open_text_encoder
+from ..transformer.model import AVTransformer
+from ..video_vae.config import video_vae_config
+from ..video_vae.model import VideoDecoder, VideoEncoder
+from ..vocoder.config import Vocoder
+
+PARTS = (
+    "transformer",
+    "conditioner",
+    "text_encoder",
+    "video_encoder",
+    "video_decoder",
+    "audio_encoder",
+    "audio_decoder",
+    "vocoder",
+)
+
+log = logging.getLogger(__name__)
+
+# A host's own memory manager: (part name, module, compute device) → a context in which the
+# module is on that device.
+Placer = Callable[[str, torch.nn.Module, torch.device], AbstractContextManager]
+
+
+class TalkiesModel:
+    """A Talkies or LTX-2 checkpoint: transformer, text side, codecs, each loaded lazily.
+
+    ``dtype``: auto, bf16, fp16, fp32 or fp8 (fp8 holds the transformer blocks' weights in
+    e4m3 and computes in bf16). ``text_encoder``: a folder overriding the checkpoint's own.
+    ``offload``: where parts wait between uses (model/offload/placement.py): "resident" loads them
+    onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
+    works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
+    manages device memory itself (ComfyUI) places each part instead; parts then load on the
+    host's memory and the placer brings each onto ``device`` while it works.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        text_encoder: str | Path | None = None,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype | str = "auto",
+        offload: Policy = "resident",
+        placer: Placer | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.checkpoint = Checkpoint(self.path)
+        self.config: dict[str, Any] = self.checkpoint.config
+        self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
+        self.device = torch.device(device)
+        self.offload = check_policy(offload)
+        self.placer = placer
+        resident = self.offload == "resident" and placer is None
+        self.load_device = self.device if resident else torch.device("cpu")
+        self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
+        self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
+        self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
+        self._parts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"TalkiesModel({self.path.name}, LTX-{self.generation}, {self.device}, {self.compute_dtype})"
+
+    @property
+    def generation(self) -> str:
+        return self.transformer_config.generation
+
+    def _part(self, name: str, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            if name not in self._parts:
+                log.info("loading %s from %s", name, self.path.name)
+                self._parts[name] = load()
+            return self._parts[name]
+
+    def release(self, *names: str) -> None:
+        """Drop loaded parts (all when no name is given) so their memory can be reclaimed."""
+        with self._lock:
+            for name in names or list(self._parts):
+                self._parts.pop(name, None)
+
+    @property
+    def loaded_parts(self) -> list[str]:
+        return sorted(self._parts)
+
+    @property
+    def transformer(self) -> AVTransformer:
+        return self._part(
+            "transformer", lambda: load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
+        )
+
+    @property
+    def conditioner(self) -> TextConditioner:
+        return self._part(
+            "conditioner",
+            lambda: load_text_conditioner(self.checkpoint, self.load_device, self.compute_dtype),
+        )
+
+    @property
+    def text_encoder(self) -> HFTextEncoder:
+        return self._part(
+            "text_encoder",
+            lambda: open_text_encoder(
+                self.config.get("text_encoder", {}),
+                self.text_encoder_folder,
+                device=self.load_device,
+                dtype=self.compute_dtype,
+            ),
+        )
+
+    @property
+    def video_encoder(self) -> VideoEncoder:
+        return self._part(
+            "video_encoder", lambda: load_video_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def video_decoder(self) -> VideoDecoder:
+        return self._part(
+            "video_decoder", lambda: load_video_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def audio_encoder(self) -> AudioEncoder:
+        return self._part(
+            "audio_encoder", lambda: load_audio_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def audio_decoder(self) -> AudioDecoder:
+        return self._part(
+            "audio_decoder", lambda: load_audio_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+        )
+
+    @property
+    def vocoder(self) -> Vocoder:
+        return self._part("vocoder", lambda: load_vocoder(self.checkpoint, self.load_device))
+
+    @property
+    def video_latent_channels(self) -> int:
+        return video_vae_config(self.config.get("vae", {})).latent_channels
+
+    @property
+    def audio_latent_shape(self) -> tuple[int, int]:
+        """(channels, mel bins) of the audio latent."""
+        cfg = audio_vae_config(self.config)
+        return cfg.z_channels, cfg.latent_mel_bins
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Generation defaults a Talkies checkpoint carries (empty for LTX-2 files)."""
+        return dict(self.config.get("talkies", {}))
+
+    @contextmanager
+    def working(self, part: str) -> Iterator[Any]:
+        """A part (one of PARTS) on the compute device for the duration of the ``with`` block,
+        loading it first if needed."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {', '.join(PARTS)}; got {part!r}")
+        loaded = getattr(self, part)
+        module = loaded.model if isinstance(loaded, HFTextEncoder) else loaded
+        if self.placer is not None:
+            placed = self.placer(part, module, self.device)
+        else:
+            placed = working(module, self.device, self.offload)
+        with placed:
+            yield loaded
+
+    def encode_prompts(self, prompts: Sequence[str], *, required: bool = True) -> PromptEmbedding:
+        """Prompts → the context both streams attend to (one row per prompt)."""
+        texts = [check_prompt(p, required=required) for p in prompts]
+        with torch.inference_mode():
+            with self.working("text_encoder") as encoder:
+                encoded = encoder.encode(texts)
+            encoded.hidden = encoded.hidden.to(self.compute_dtype)
+            with self.working("conditioner") as conditioner:
+                return conditioner(encoded)

@@ -1,0 +1,78 @@
+"""The extension and join nodes' execute on a tiny random checkpoint, without ComfyUI."""
+
+from fractions import Fraction
+
+import pytest
+import torch
+
+from talkies.model.media.audio_conform import samples_for_frames
+from talkies.nodes import host
+from talkies.nodes.decode import TalkiesDecode
+from talkies.nodes.empty_clip import TalkiesEmptyClip
+from talkies.nodes.extend import TalkiesExtend, TalkiesExtendFrames
+from talkies.nodes.join import TalkiesJoinClips
+from talkies.nodes.latent_dict import from_latent_dict
+from talkies.nodes.load_model import TalkiesLoadModel
+from talkies.nodes.sampler import TalkiesSampler
+from talkies.nodes.text_encode import TalkiesTextEncode
+
+from tiny_checkpoint import shared_tiny_checkpoint
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    root = tmp_path_factory.mktemp("models")
+    (root / "talkies").mkdir()
+    (root / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
+    host.configure_standalone(models=root)
+    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    prompts = TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
+    empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=9, unit="frames", fps=24.0).args[0]
+    first = TalkiesSampler.execute(model, prompts, empty, seed=1, steps=2, preview=False).args[0]
+    return model, prompts, first
+
+
+def _decode(model, latent):
+    return TalkiesDecode.execute(model, latent, 0, 0, 0, 0).args
+
+
+def test_extend_appends_picture_and_sound_and_keeps_the_past(setup):
+    model, prompts, first = setup
+    longer = TalkiesExtend.execute(model, prompts, first, seconds=0.5, overlap=1, seed=2, steps=2).args[0]
+    before, _ = from_latent_dict(first, Fraction(24))
+    after, _ = from_latent_dict(longer, Fraction(24))
+    assert after.pixel_frames == 9 + 16 and after.fps == 24
+    assert torch.equal(after.video[:, :, :2], before.video)
+    images, audio, fps = _decode(model, longer)
+    assert images.shape[0] == 25 and fps == 24.0
+    assert audio["waveform"].shape[-1] == samples_for_frames(25, Fraction(24), audio["sample_rate"])
+
+
+def test_extend_frames_and_join_are_sample_exact(setup):
+    model, prompts, first = setup
+    images, audio, fps = _decode(model, first)
+    more_images, more_audio, more_fps = TalkiesExtendFrames.execute(
+        model, prompts, images, audio, fps, seconds=0.4, overlap=1, seed=3, steps=2
+    ).args
+    assert more_images.shape[0] == 9 + 8 and torch.equal(more_images[:9], images)
+    assert more_audio["waveform"].shape[-1] == samples_for_frames(17, Fraction(24), audio["sample_rate"])
+    joined, joined_audio, joined_fps = TalkiesJoinClips.execute(
+        images, audio, more_images, more_audio, fps
+    ).args
+    assert joined.shape[0] == 26 and joined_fps == 24.0
+    assert joined_audio["waveform"].shape[-1] == samples_for_frames(26, Fraction(24), audio["sample_rate"])
+
+
+def test_bad_extension_lengths_and_sizes_are_refused(setup):
+    model, prompts, first = setup
+    images, audio, fps = _decode(model, first)
+    with pytest.raises(ValueError, match="multiples of 32"):
+        TalkiesExtendFrames.execute(
+            model, prompts, images[:, :40], audio, fps, seconds=1.0, overlap=1, seed=0
+        )
+    with pytest.raises(ValueError, match="runs at 25 fps"):
+        from talkies.model.media.waveform import Waveform
+        from talkies.model.pipeline.join import ClipPart, join_clips
+
+        wave = Waveform.from_audio(audio)
+        join_clips([ClipPart(images, wave, Fraction(24)), ClipPart(images, wave, Fraction(25))])

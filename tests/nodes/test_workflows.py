@@ -1,0 +1,174 @@
+"""The shipped workflows: checked against the nodes' schemas, UI and API formats in step, and run
+end to end in-process through ``python -m talkies run`` with a tiny checkpoint."""
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from talkies.__main__ import main
+from talkies.model.media.mp4 import probe_clip
+from talkies.nodes import host
+from talkies.nodes.model_handle import BUILTIN_CHOICE
+from talkies.nodes.standalone.runner import WorkflowError, _check_value, node_classes, run_prompt
+from talkies.nodes.standalone.workflow_format import api_from_ui, is_ui_format, is_widget, widget_slots
+
+from tiny_checkpoint import shared_tiny_checkpoint
+
+ROOT = Path(__file__).resolve().parents[2] / "workflows"
+UI_FILES = sorted(ROOT.glob("*.json"))
+CLASSES = node_classes()
+CORE_NODES = {"LoadImage"}  # core ComfyUI nodes the workflows may use (headless has a stand-in)
+FILE_CHOICES = {
+    ("TalkiesLoadModel", "ckpt_name"),
+    ("LoadImage", "image"),
+}  # options depend on the files present
+
+
+def api_file(ui: Path) -> Path:
+    return ROOT / "api" / f"{ui.stem}.api.json"
+
+
+def test_each_ui_workflow_has_its_api_twin_and_only_ui_files_are_template_examples():
+    assert {p.stem for p in UI_FILES} >= {"text-to-video-with-sound", "image-to-video-with-sound"}
+    for ui in UI_FILES:
+        assert is_ui_format(json.loads(ui.read_text())), (
+            f"{ui.name}: the template browser lists only UI files"
+        )
+        assert api_file(ui).is_file(), f"{ui.name} has no API-format twin"
+    assert sorted(p.stem.removesuffix(".api") for p in (ROOT / "api").glob("*.json")) == [
+        p.stem for p in UI_FILES
+    ]
+
+
+@pytest.mark.parametrize("ui", UI_FILES, ids=lambda p: p.stem)
+def test_api_workflow_matches_the_nodes_schemas(ui):
+    prompt = json.loads(api_file(ui).read_text())
+    for node_id, node in prompt.items():
+        kind = node["class_type"]
+        assert kind in CLASSES, f"node {node_id}: {kind} is neither ours nor a core node"
+        assert kind.startswith("Talkies") or kind in CORE_NODES
+        specs = {s.id: s for s in CLASSES[kind].define_schema().inputs}
+        assert set(node["inputs"]) <= set(specs), f"node {node_id}: unknown inputs"
+        for name, spec in specs.items():
+            value = node["inputs"].get(name)
+            if value is None:
+                assert spec.optional, f"node {node_id}: {name} is required"
+            elif isinstance(value, list):
+                source = prompt[value[0]]
+                given = CLASSES[source["class_type"]].define_schema().outputs[value[1]].get_io_type()
+                assert given == spec.get_io_type(), f"node {node_id}: {name} is linked to a {given} output"
+            elif (kind, name) in FILE_CHOICES:
+                assert isinstance(value, str) and value
+            else:
+                converted, problem = _check_value(spec, value)
+                assert problem is None and converted == value, f"node {node_id}: {name}: {problem}"
+    loaders = [n for n in prompt.values() if n["class_type"] == "TalkiesLoadModel"]
+    assert [n["inputs"]["ckpt_name"] for n in loaders] == [BUILTIN_CHOICE], (
+        "shipped workflows use the built-in model"
+    )
+
+
+@pytest.mark.parametrize("ui", UI_FILES, ids=lambda p: p.stem)
+def test_ui_workflow_is_consistent_and_converts_to_its_api_twin(ui):
+    workflow = json.loads(ui.read_text())
+    nodes = {n["id"]: n for n in workflow["nodes"]}
+    for link_id, source, slot, target, target_slot, kind in workflow["links"]:
+        assert link_id in nodes[source]["outputs"][slot]["links"]
+        socket = nodes[target]["inputs"][target_slot]
+        assert socket["link"] == link_id and socket["type"] == kind == nodes[source]["outputs"][slot]["type"]
+    for node in workflow["nodes"]:
+        widgets = [s for s in CLASSES[node["type"]].define_schema().inputs if is_widget(s)]
+        assert len(node["widgets_values"]) == sum(widget_slots(s) for s in widgets), node["type"]
+    assert api_from_ui(workflow, CLASSES) == json.loads(api_file(ui).read_text())
+
+
+# ---------------------------------------------------------------- headless runs
+
+
+def _write_png(path: Path) -> Path:
+    rgb = np.zeros((48, 80, 3), np.uint8)
+    rgb[:, :40] = (220, 40, 40)
+    rgb[:, 40:] = (40, 90, 230)
+    with av.open(str(path), "w", format="image2") as container:
+        stream = container.add_stream("png")
+        stream.width, stream.height, stream.pix_fmt = 80, 48, "rgb24"
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode(None))
+    return path
+
+
+def _small(ckpt: Path) -> list[str]:
+    settings = {"1.ckpt_name": str(ckpt), "3.width": 64, "3.height": 64, "3.length": 9, "3.unit": "frames"}
+    return [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+
+
+@pytest.mark.parametrize("name", ["text-to-video-with-sound", "image-to-video-with-sound"])
+def test_shipped_api_workflow_runs_headless_and_writes_a_synced_mp4(name, tmp_path, capsys):
+    args = ["run", str(ROOT / "api" / f"{name}.api.json"), "--output-dir", str(tmp_path / "out")]
+    args += _small(shared_tiny_checkpoint())
+    if name.startswith("image"):
+        args += ["--set", f"7.image={_write_png(tmp_path / 'picture.png')}"]
+    assert main(args) == 0
+    printed = [Path(line) for line in capsys.readouterr().out.split()]
+    assert len(printed) == 1 and printed[0].parent == tmp_path / "out" / "talkies"
+    info = probe_clip(printed[0])
+    video, sound = info.first("video"), info.first("audio")
+    assert (video.codec, video.frames, video.fps, video.start_time) == ("h264", 9, 24, 0.0)
+    assert (sound.codec, sound.start_time, sound.samples) == ("aac", 0.0, 9 * 48000 // 24)
+    assert json.loads(info.metadata["prompt"])["1"]["inputs"]["ckpt_name"] == str(shared_tiny_checkpoint())
+
+
+def test_ui_format_runs_the_same_way_and_is_embedded_for_drag_and_drop(tmp_path, capsys):
+    ui = ROOT / "text-to-video-with-sound.json"
+    args = ["run", str(ui), "--output-dir", str(tmp_path)]
+    assert main(args + _small(shared_tiny_checkpoint()) + ["--set", "Talkies Sampler.steps=1"]) == 0
+    (path,) = capsys.readouterr().out.split()
+    metadata = probe_clip(path).metadata
+    assert json.loads(metadata["workflow"]) == json.loads(ui.read_text())
+    assert json.loads(metadata["prompt"])["4"]["inputs"]["steps"] == 1
+
+
+def test_bad_values_and_missing_models_are_reported_before_anything_runs(tmp_path, capsys):
+    api = str(ROOT / "api" / "text-to-video-with-sound.api.json")
+    bad = ["--set", "4.steps=-3", "--set", "3.unit=minutes", "--set", "1.ckpt_name=missing.safetensors"]
+    assert main(["run", api, "--output-dir", str(tmp_path), *bad]) == 2
+    error = capsys.readouterr().err
+    assert "node 4 (TalkiesSampler): steps: -3 is smaller than the minimum 0" in error
+    assert "node 3 (TalkiesEmptyClip): unit: 'minutes' is not one of ['seconds', 'frames']" in error
+    assert "'missing.safetensors' was not found; put the .safetensors file in one of models/talkies" in error
+    assert main(["run", api, "--set", "4.stepz=3"]) == 2
+    assert "node 4 (TalkiesSampler) has no input 'stepz'; it has model, prompts" in capsys.readouterr().err
+    assert main(["run", api, "--set", "9.steps=3"]) == 2
+    assert "no node '9' in the workflow" in capsys.readouterr().err
+    assert main(["run", api, "--set", "4.steps=many"]) == 2
+    assert "'many' is not a valid value for an input holding 0" in capsys.readouterr().err
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_an_interrupted_sampler_leaves_no_output_file(tmp_path):
+    prompt = json.loads((ROOT / "api" / "text-to-video-with-sound.api.json").read_text())
+    prompt["1"]["inputs"]["ckpt_name"] = str(shared_tiny_checkpoint())
+    prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
+    prompt["4"]["inputs"]["steps"] = 4
+    host.configure_standalone(output=tmp_path)
+
+    def stop(node, value, total, picture):
+        host.request_interrupt()
+
+    host.add_progress_listener(stop)
+    try:
+        with pytest.raises(host.Interrupted):
+            run_prompt(prompt)
+    finally:
+        host.remove_progress_listener(stop)
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_workflows_without_an_output_or_with_foreign_nodes_are_refused():
+    with pytest.raises(WorkflowError, match="no output node"):
+        run_prompt({"1": {"class_type": "TalkiesGuidance", "inputs": {}}})
+    with pytest.raises(WorkflowError, match="KSampler.*unknown node type"):
+        run_prompt({"1": {"class_type": "KSampler", "inputs": {}}})

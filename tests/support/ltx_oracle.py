@@ -1,0 +1,174 @@
+"""Test oracle: tiny random LTX-2 models from the reference implementation (ltx-core).
+
+Builds reference modules at small configs, initialises them from a seed and writes their
+state dicts into one safetensors file with LTX-2's key prefixes and ``config`` metadata,
+exactly as published checkpoints are laid out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+ltx_core = pytest.importorskip("ltx_core", reason="ltx-core (the reference) is a test dependency")
+
+from ltx_core.model.transformer import model_configurator as ref_configurator  # noqa: E402
+from ltx_core.model.transformer.model import LTXModel  # noqa: E402
+from ltx_core.model.transformer.transformer_args import MultiModalTransformerArgsPreprocessor  # noqa: E402
+from ltx_core.text_encoders.gemma.embeddings_connector import (  # noqa: E402
+    AudioEmbeddings1DConnectorConfigurator,
+    Embeddings1DConnectorConfigurator,
+)
+from ltx_core.text_encoders.gemma.embeddings_processor import EmbeddingsProcessor  # noqa: E402
+from ltx_core.text_encoders.gemma.feature_extractor import FeatureExtractorV1, FeatureExtractorV2  # noqa: E402
+
+from talkies.model.config import LTX_TRANSFORMER_CONSTANTS  # noqa: E402
+from talkies.model.loading.safetensors_file import write_safetensors  # noqa: E402
+
+TEXT_HIDDEN, TEXT_LAYERS = 12, 3
+
+
+def tiny_config(generation: str = "2.0", **overrides) -> dict:
+    """A small LTX-2 config: 2 blocks, video 4×8, audio 4×4, connectors 2×8 (2.0) / stream dims (2.3)."""
+    t = {
+        **LTX_TRANSFORMER_CONSTANTS,
+        "num_layers": 2,
+        "num_attention_heads": 4,
+        "attention_head_dim": 8,
+        "in_channels": 16,
+        "out_channels": 16,
+        "cross_attention_dim": 32,
+        "audio_num_attention_heads": 4,
+        "audio_attention_head_dim": 4,
+        "audio_in_channels": 16,
+        "audio_out_channels": 16,
+        "audio_cross_attention_dim": 16,
+        "positional_embedding_max_pos": [20, 2048, 2048],
+        "audio_positional_embedding_max_pos": [20],
+        "av_ca_timestep_scale_multiplier": 1000,
+        "rope_type": "interleaved",
+        "connector_num_attention_heads": 2,
+        "connector_attention_head_dim": 6,
+        "connector_num_layers": 2,
+        "caption_channels": TEXT_HIDDEN,
+    }
+    if generation == "2.3":
+        t.update(
+            {
+                "rope_type": "split",
+                "frequencies_precision": "float64",
+                "apply_gated_attention": True,
+                "connector_apply_gated_attention": True,
+                "cross_attention_adaln": True,
+                "caption_proj_before_connector": True,
+                "caption_projection_first_linear": False,
+                "caption_proj_input_norm": False,
+                "caption_projection_second_linear": False,
+                "connector_num_attention_heads": 4,
+                "connector_attention_head_dim": 8,
+                "audio_connector_num_attention_heads": 4,
+                "audio_connector_attention_head_dim": 4,
+                "connector_positional_embedding_max_pos": [4096],
+            }
+        )
+    t.update(overrides)
+    return {
+        "transformer": t,
+        "text_encoder": {"hidden_size": TEXT_HIDDEN, "hidden_states": TEXT_LAYERS},
+    }
+
+
+def randomize(module: torch.nn.Module, seed: int, std: float = 0.1) -> torch.nn.Module:
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for _, p in sorted(module.named_parameters()):
+            p.copy_(torch.randn(p.shape, generator=g) * std)
+    return module
+
+
+def _materialize(module: torch.nn.Module) -> torch.nn.Module:
+    return module.to_empty(device="cpu").float()
+
+
+def reference_transformer(config: dict, seed: int = 0) -> LTXModel:
+    with torch.device("meta"):
+        model = ref_configurator.LTXModelConfigurator.from_config(config)
+    return randomize(_materialize(model), seed).eval()
+
+
+def reference_text_processor(config: dict, seed: int = 1) -> EmbeddingsProcessor:
+    t = config["transformer"]
+    flat = TEXT_HIDDEN * TEXT_LAYERS
+    if t.get("caption_proj_before_connector"):
+        video_dim = t["num_attention_heads"] * t["attention_head_dim"]
+        audio_dim = t["audio_num_attention_heads"] * t["audio_attention_head_dim"]
+        extractor = FeatureExtractorV2(
+            video_aggregate_embed=torch.nn.Linear(flat, video_dim),
+            embedding_dim=TEXT_HIDDEN,
+            audio_aggregate_embed=torch.nn.Linear(flat, audio_dim),
+        )
+    else:
+        extractor = FeatureExtractorV1(torch.nn.Linear(flat, TEXT_HIDDEN, bias=False), is_av=True)
+    processor = EmbeddingsProcessor(
+        feature_extractor=extractor,
+        video_connector=Embeddings1DConnectorConfigurator.from_config(config),
+        audio_connector=AudioEmbeddings1DConnectorConfigurator.from_config(config),
+    )
+    return randomize(processor.float(), seed).eval()
+
+
+def checkpoint_tensors(transformer: LTXModel | None, processor: EmbeddingsProcessor | None) -> dict:
+    """State dicts under the prefixes published LTX-2 files use."""
+    out: dict[str, torch.Tensor] = {}
+    if transformer is not None:
+        for k, v in transformer.state_dict().items():
+            out["model.diffusion_model." + k] = v
+    if processor is not None:
+        for k, v in processor.state_dict().items():
+            if k.startswith("feature_extractor."):
+                out["text_embedding_projection." + k.removeprefix("feature_extractor.")] = v
+            elif k.startswith("video_connector."):
+                out[
+                    "model.diffusion_model.video_embeddings_connector." + k.removeprefix("video_connector.")
+                ] = v
+            elif k.startswith("audio_connector."):
+                out[
+                    "model.diffusion_model.audio_embeddings_connector." + k.removeprefix("audio_connector.")
+                ] = v
+    return {k: v.contiguous() for k, v in out.items()}
+
+
+def write_checkpoint(path: Path, config: dict, tensors: dict, version: str | None = None) -> Path:
+    metadata = {"config": json.dumps(config)}
+    if version:
+        metadata["model_version"] = version
+    return write_safetensors(path, tensors, metadata)
+
+
+class FirstReleaseCrossTimesteps:
+    """Context manager: make ltx-core modulate A/V cross-attention as LTX-2.0's first public
+    release (2026-01-05) did, from each stream's own per-token timesteps."""
+
+    def __enter__(self):
+        self._orig = MultiModalTransformerArgsPreprocessor.prepare
+        orig = self._orig
+
+        def prepare(pre, modality, cross_modality=None):
+            args = orig(pre, modality, cross_modality)
+            scale_shift, gate = pre._prepare_cross_attention_timestep(
+                timestep=modality.timesteps,
+                timestep_scale_multiplier=pre.simple_preprocessor.timestep_scale_multiplier,
+                batch_size=args.x.shape[0],
+                hidden_dtype=modality.latent.dtype,
+            )
+            return replace(args, cross_scale_shift_timestep=scale_shift, cross_gate_timestep=gate)
+
+        MultiModalTransformerArgsPreprocessor.prepare = prepare
+        return self
+
+    def __exit__(self, *exc):
+        MultiModalTransformerArgsPreprocessor.prepare = self._orig

@@ -1,0 +1,53 @@
+"""The shipped built-in model: in the repository, small, loaded by the one loader, and trained
+(its clips are pictures, not the noise a random decoder makes)."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from talkies.model.loading.builtin import BUILTIN_CHECKPOINT
+from talkies.model.loading.safetensors_file import SafetensorsFile
+from talkies.model.pipeline.generate import generate
+from talkies.model.pipeline.load import TalkiesModel
+
+# A random decoder makes noise at about 50/255 between neighbouring pixels; trained, the built-in
+# model's pictures are flat areas and soft edges.
+ROUGHNESS_LIMIT = 20.0
+
+
+def _roughness(images) -> float:
+    """Mean absolute difference between horizontally neighbouring pixels, in 0..255."""
+    frames = images.numpy().astype(np.float32) * 255
+    return float(np.abs(np.diff(frames, axis=2)).mean())
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    assert BUILTIN_CHECKPOINT.is_file(), "checkpoints/talkies_toyworld.safetensors must ship with the pack"
+    return TalkiesModel(BUILTIN_CHECKPOINT)
+
+
+def test_the_checkpoint_ships_small_in_the_ltx2_layout():
+    assert BUILTIN_CHECKPOINT.stat().st_size <= 50 * 2**20
+    with SafetensorsFile(BUILTIN_CHECKPOINT) as f:
+        config = f.config
+        keys = list(f.keys())
+    assert {"transformer", "vae", "audio_vae", "vocoder", "text_encoder"} <= set(config)
+    assert all(
+        k.split(".")[0] in {"model", "vae", "audio_vae", "vocoder", "text_embedding_projection"} for k in keys
+    )
+    assert any(k.startswith("model.diffusion_model.") for k in keys)
+
+
+def test_a_one_second_clip_has_exact_length_and_is_a_picture_not_noise(builtin, quick_model):
+    clip = generate(
+        builtin, "Two red balls bounce on a wooden floor in a quiet room, no music.", seconds=1, seed=1
+    )
+    assert clip.images.shape == (25, 128, 128, 3) and clip.fps == Fraction(24)
+    assert clip.audio.samples.shape[-1] == round(25 * clip.audio.sample_rate / 24)
+    assert float(clip.audio.samples.abs().max()) > 0
+    untrained = generate(
+        quick_model, "Two red balls bounce on a wooden floor.", width=128, height=128, seconds=1
+    )
+    assert _roughness(clip.images) < ROUGHNESS_LIMIT < _roughness(untrained.images)
