@@ -59,7 +59,13 @@ def load_clip(path: Path, caption: str | None) -> ClipInput:
         sample_rate = 16000
         waveform = np.zeros((1, round(len(frames) / float(clip.fps) * sample_rate)), dtype=np.float32)
     return ClipInput(
-        path.name, frames, clip.fps, waveform, int(sample_rate), caption, list(clip.streams or [])
+        name=path.name,
+        frames=frames,
+        fps=clip.fps,
+        waveform=waveform,
+        sample_rate=int(sample_rate),
+        caption=caption,
+        streams=list(clip.streams or []),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..model.media.mp4 import read_clip, write_clip
 from ..model.media.waveform import Waveform
 from ..model.pipeline.extend import extend_media
-from ..model.pipeline.generate import encode_prompts
+from ..model.pipeline.text_encode import encode_prompts
 from .model_options import add_model_arguments, guidance, open_model
 
 

@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--image", type=Path, help="a picture to start from (image-to-video)")
     p.add_argument("--image-strength", type=float, default=1.0, help="how exactly the clip keeps the image")
-    p.add_argument("--seconds", type=float, help="duration (rounded to whole 8-frame steps)")
+    p.add_argument("--seconds", type=float, help="duration: the 8k+1 frame count that lasts nearest to it")
     p.add_argument("--frames", type=int, help="frame count, 8k+1 (instead of --seconds)")
     p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")

@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..model.loading.builtin import builtin_checkpoint
-from ..model.pipeline.generate import defaults_for
-from ..model.pipeline.load import TalkiesModel
+from ..model.pipeline.defaults import defaults_for
+from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.sampling.guidance import Guidance
 
 
@@ -21,7 +21,7 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
     p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
-    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32", "fp8"])
+    p.add_argument("--dtype", default="auto", choices=DTYPE_CHOICES)
 
 
 def open_model(args: argparse.Namespace) -> TalkiesModel:

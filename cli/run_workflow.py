@@ -138,15 +138,15 @@ def _run_on_server(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict |
 
 
 def _run_here(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None) -> list[Path]:
-    from ..nodes import host
+    from ..nodes.standalone import runtime
     from ..nodes.standalone.runner import run_prompt
 
-    host.configure_standalone(output=args.output_dir, input=args.input_dir, models=args.models_dir)
+    runtime.configure_standalone(output=args.output_dir, input=args.input_dir, models=args.models_dir)
 
     def progress(node: str | None, value: int, total: int, _picture) -> None:
         print(f"  node {node}: {value}/{total}", file=sys.stderr)
 
-    host.add_progress_listener(progress)
+    runtime.add_progress_listener(progress)
     try:
         result = run_prompt(
             prompt,
@@ -154,12 +154,12 @@ def _run_here(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None
             on_node=lambda node, kind: print(f"running node {node} ({kind})", file=sys.stderr),
         )
     finally:
-        host.remove_progress_listener(progress)
+        runtime.remove_progress_listener(progress)
     return result.files
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..nodes import host
+    from ..nodes.standalone import runtime
 
     prompt, ui_workflow = load_workflow(args.workflow)
     prompt = apply_settings(prompt, args.set)
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         runner = _run_on_server if args.server else _run_here
         files = runner(args, prompt, extra_pnginfo)
-    except host.Interrupted:
+    except runtime.Interrupted:
         print("interrupted; nothing was saved by the interrupted node", file=sys.stderr)
         return 130
     except RuntimeError as exc:

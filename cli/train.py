@@ -23,7 +23,7 @@ import torch
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Budget:
     video_vae_steps: int
     video_vae_object_steps: int
@@ -37,8 +37,28 @@ class Budget:
 
 
 # What the shipped checkpoint was trained with (on the 2-core CPU; see the README).
-FULL = Budget(4000, 1200, 1000, 200, 3000, 2400, 16, 100, 0.995)
-QUICK = Budget(2, 2, 2, 2, 8, 2, 4, 2, 0.9)
+FULL = Budget(
+    video_vae_steps=4000,
+    video_vae_object_steps=1200,
+    audio_vae_steps=1000,
+    statistics_clips=200,
+    dataset_clips=3000,
+    transformer_steps=2400,
+    transformer_batch=16,
+    eval_prompts=100,
+    ema_decay=0.995,
+)
+QUICK = Budget(
+    video_vae_steps=2,
+    video_vae_object_steps=2,
+    audio_vae_steps=2,
+    statistics_clips=2,
+    dataset_clips=8,
+    transformer_steps=2,
+    transformer_batch=4,
+    eval_prompts=2,
+    ema_decay=0.9,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -47,7 +47,7 @@ _V2_TEXT_KEYS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ConnectorConfig:
     """A 1-D transformer that turns text features into the context one stream attends to."""
 
@@ -76,7 +76,7 @@ class TextFeatureConfig:
         return self.hidden_size * self.hidden_states
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class TransformerConfig:
     num_layers: int = 48
     video_heads: int = 32

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model.media.mp4 import probe_clip, read_clip
-from ..model.media.sound_preview import sound_preview
+from ..model.pipeline.save import probe_clip, read_clip, sound_preview
 
 ENVELOPE_POINTS_PER_SECOND = 50
 

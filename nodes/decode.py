@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..model.pipeline.generate import decode_audio, decode_video, defaults_for
+from ..model.pipeline.decode import decode_audio, decode_video
+from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from ..model.video_vae.tiling import VideoTiling
 from . import host
@@ -77,7 +78,12 @@ class TalkiesDecode(io.ComfyNode):
         clip, fps_known = from_latent_dict(latent, defaults_for(model).fps)
         if not fps_known:
             host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
-        tiling = VideoTiling(tile_size, tile_overlap, tile_frames, tile_frames_overlap)
+        tiling = VideoTiling(
+            tile_pixels=tile_size,
+            overlap_pixels=tile_overlap,
+            tile_frames=tile_frames,
+            overlap_frames=tile_frames_overlap,
+        )
         host.check_interrupt()
         images = decode_video(model, clip, tiling)
         host.check_interrupt()

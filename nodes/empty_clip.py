@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..model.media.mp4 import as_fps
-from ..model.pipeline.generate import empty_latent
+from ..model.pipeline.empty_clip import as_fps, empty_latent, frames_for_seconds, snap_frames, snap_pixel_size
 from ..model.pipeline.load import TalkiesModel
-from ..model.sampling.latents import snap_frames, snap_pixel_size
 from . import host
 from .host import io
 from .latent_dict import to_latent_dict
@@ -17,13 +15,15 @@ UNITS = ("seconds", "frames")
 
 
 def clip_frames(length: float, unit: str, fps: Fraction) -> int:
-    """The valid frame count (8k+1) nearest to ``length`` seconds or frames."""
+    """The valid frame count (8k+1) for ``length`` seconds (the pack's one rule for a length in
+    seconds) or nearest to ``length`` frames."""
     if unit not in UNITS:
         raise ValueError(f"unit must be seconds or frames; got {unit!r}")
     if not length > 0:
         raise ValueError(f"length must be positive; got {length}")
-    wanted = length * fps if unit == "seconds" else length
-    return snap_frames(round(float(wanted)))
+    if unit == "seconds":
+        return frames_for_seconds(length, fps)
+    return snap_frames(round(float(length)))
 
 
 class TalkiesEmptyClip(io.ComfyNode):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..model.media.mp4 import as_fps
+from ..model.media.fps import as_fps
 from ..model.media.waveform import Waveform
+from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent, extend_media
-from ..model.pipeline.generate import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance

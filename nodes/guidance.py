@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model.pipeline.generate import defaults_for
+from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
-from ..model.sampling.guidance import Guidance
+from ..model.sampling.guidance import LTX2_AUDIO_GUIDANCE, LTX2_VIDEO_GUIDANCE, Guidance
 from .host import io
 from .types import CATEGORY, GuidanceType
 
@@ -66,7 +66,7 @@ class TalkiesGuidance(io.ComfyNode):
             inputs=[
                 io.Float.Input(
                     "video_cfg",
-                    default=3.0,
+                    default=LTX2_VIDEO_GUIDANCE.cfg,
                     min=0.0,
                     max=30.0,
                     step=0.1,
@@ -74,7 +74,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "audio_cfg",
-                    default=7.0,
+                    default=LTX2_AUDIO_GUIDANCE.cfg,
                     min=0.0,
                     max=30.0,
                     step=0.1,
@@ -82,7 +82,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "video_stg",
-                    default=1.0,
+                    default=LTX2_VIDEO_GUIDANCE.stg,
                     min=0.0,
                     max=10.0,
                     step=0.1,
@@ -91,7 +91,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "audio_stg",
-                    default=1.0,
+                    default=LTX2_AUDIO_GUIDANCE.stg,
                     min=0.0,
                     max=10.0,
                     step=0.1,
@@ -104,7 +104,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "video_modality",
-                    default=3.0,
+                    default=LTX2_VIDEO_GUIDANCE.modality,
                     min=0.0,
                     max=10.0,
                     step=0.1,
@@ -113,7 +113,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "audio_modality",
-                    default=3.0,
+                    default=LTX2_AUDIO_GUIDANCE.modality,
                     min=0.0,
                     max=10.0,
                     step=0.1,
@@ -122,7 +122,7 @@ class TalkiesGuidance(io.ComfyNode):
                 ),
                 io.Float.Input(
                     "rescale",
-                    default=0.7,
+                    default=LTX2_VIDEO_GUIDANCE.rescale,
                     min=0.0,
                     max=1.0,
                     step=0.01,
@@ -154,6 +154,10 @@ class TalkiesGuidance(io.ComfyNode):
         rescale: float,
     ) -> io.NodeOutput:
         blocks = parse_blocks(stg_blocks)
-        video = Guidance(video_cfg, video_stg, blocks, rescale, video_modality)
-        audio = Guidance(audio_cfg, audio_stg, blocks, rescale, audio_modality)
+        video = Guidance(
+            cfg=video_cfg, stg=video_stg, stg_blocks=blocks, rescale=rescale, modality=video_modality
+        )
+        audio = Guidance(
+            cfg=audio_cfg, stg=audio_stg, stg_blocks=blocks, rescale=rescale, modality=audio_modality
+        )
         return io.NodeOutput(GuidanceChoice(video, audio))

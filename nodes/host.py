@@ -1,11 +1,11 @@
-"""Everything the nodes need from their host: ComfyUI when they run inside it, else a standalone stand-in.
+"""The nodes' host: ComfyUI when they run inside it, else the standalone runtime — chosen once, here.
 
 This is the only module that touches ``comfy``, ``comfy_api``, ``folder_paths`` or ``server``.
 Inside ComfyUI (detected by ComfyUI's modules already being loaded, never by importing
-them) it hands out ComfyUI's node API, model folders, device, model management, progress
-bar, interrupt flag and output folder. Standalone (tests, ``python -m talkies run``) it
-hands out our stand-ins: the node API of ``standalone_io``, folders set by
-:func:`configure_standalone`, a plain progress log and an interrupt flag of our own.
+them) :class:`ComfyHost` hands out ComfyUI's node API, model folders, device, model
+management, progress bar, interrupt flag and output folder. Anywhere else (tests,
+``python -m talkies run``) :class:`~.standalone.runtime.StandaloneHost` hands out the
+stand-ins. Nodes call the module-level names below and never ask which host they run on.
 """
 
 from __future__ import annotations
@@ -13,189 +13,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .folders import MODEL_EXTENSIONS, TALKIES_FOLDER
+
 log = logging.getLogger(__name__)
 
 INSIDE_COMFYUI = "comfy_api.latest" in sys.modules and "folder_paths" in sys.modules
-
-if INSIDE_COMFYUI:
-    import comfy.model_management as model_management
-    import comfy.model_patcher as model_patcher
-    import comfy.nested_tensor
-    import comfy.utils
-    import folder_paths
-    from comfy.cli_args import args as comfy_args
-    from comfy_api.latest import ComfyExtension, InputImpl, io
-    from comfy_execution.utils import get_executing_context
-else:
-    from .standalone import io as io
-    from .standalone.io import ComfyExtension
-
-__all__ = ["INSIDE_COMFYUI", "ComfyExtension", "io"]
-
-MODEL_EXTENSIONS = (".safetensors", ".sft")
-TALKIES_FOLDER = "talkies"
-
-
-# ---------------------------------------------------------------- standalone settings
-
-
-@dataclass
-class StandaloneFolders:
-    output: Path = field(default_factory=lambda: Path.cwd() / "output")
-    input: Path = field(default_factory=Path.cwd)
-    models: Path | None = None
-    temp: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "talkies-previews")
-
-
-_standalone = StandaloneFolders()
-_interrupt = threading.Event()
-_current_node = threading.local()
-
-
-def configure_standalone(
-    *,
-    output: Path | None = None,
-    input: Path | None = None,
-    models: Path | None = None,
-    temp: Path | None = None,
-) -> None:
-    """Folders for standalone runs: outputs, inputs (images to load), a ComfyUI-style models folder
-    and the folder of preview-only files. A new output folder starts a new list of recorded outputs."""
-    if output is not None:
-        _standalone.output = Path(output)
-        _written.clear()
-    if temp is not None:
-        _standalone.temp = Path(temp)
-    if input is not None:
-        _standalone.input = Path(input)
-    if models is not None:
-        _standalone.models = Path(models)
-
-
-class Interrupted(Exception):
-    """A standalone run was asked to stop (see :func:`request_interrupt`)."""
-
-
-def request_interrupt() -> None:
-    """Ask a standalone run to stop at its next check (ComfyUI has its own Cancel button)."""
-    _interrupt.set()
-
-
-def clear_interrupt() -> None:
-    _interrupt.clear()
-
-
-@contextmanager
-def running_node(node_id: str) -> Iterator[None]:
-    """Standalone: which node is running, for messages and progress."""
-    _current_node.id = node_id
-    try:
-        yield
-    finally:
-        _current_node.id = None
-
-
-def current_node_id() -> str | None:
-    if INSIDE_COMFYUI:
-        context = get_executing_context()
-        return None if context is None else context.node_id
-    return getattr(_current_node, "id", None)
-
-
-# ---------------------------------------------------------------- folders
-
-
-def register_model_folder() -> None:
-    """ComfyUI: add ``models/talkies`` to ComfyUI's model folders (idempotent)."""
-    if not INSIDE_COMFYUI:
-        return
-    path = os.path.join(folder_paths.models_dir, TALKIES_FOLDER)
-    folder_paths.add_model_folder_path(TALKIES_FOLDER, path, is_default=True)
-    folder_paths.folder_names_and_paths[TALKIES_FOLDER][1].update(MODEL_EXTENSIONS)
-
-
-def model_folders(kind: str) -> list[Path]:
-    """The folders of one kind of model (talkies, checkpoints, diffusion_models, text_encoders)."""
-    if INSIDE_COMFYUI:
-        try:
-            return [Path(p) for p in folder_paths.get_folder_paths(kind)]
-        except KeyError:
-            return []
-    return [] if _standalone.models is None else [_standalone.models / kind]
-
-
-def model_files(kind: str) -> list[str]:
-    """Checkpoint files of one kind, as names relative to their folder."""
-    if INSIDE_COMFYUI:
-        try:
-            names = folder_paths.get_filename_list(kind)
-        except KeyError:
-            return []
-        return [n for n in names if n.lower().endswith(MODEL_EXTENSIONS)]
-    names = set()
-    for folder in model_folders(kind):
-        if folder.is_dir():
-            names.update(
-                p.relative_to(folder).as_posix()
-                for p in folder.rglob("*")
-                if p.suffix.lower() in MODEL_EXTENSIONS
-            )
-    return sorted(names)
-
-
-def model_file(kind: str, name: str) -> Path | None:
-    if INSIDE_COMFYUI:
-        try:
-            found = folder_paths.get_full_path(kind, name)
-        except KeyError:
-            found = None
-        return None if found is None else Path(found)
-    for folder in model_folders(kind):
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def input_directory() -> Path:
-    return Path(folder_paths.get_input_directory()) if INSIDE_COMFYUI else _standalone.input
-
-
-def output_directory() -> Path:
-    return Path(folder_paths.get_output_directory()) if INSIDE_COMFYUI else _standalone.output
-
-
-def temp_directory() -> Path:
-    """Where preview-only files go (ComfyUI empties its temp folder at start-up)."""
-    return Path(folder_paths.get_temp_directory()) if INSIDE_COMFYUI else _standalone.temp
-
-
-def metadata_enabled() -> bool:
-    """False when ComfyUI runs with --disable-metadata."""
-    return not (INSIDE_COMFYUI and comfy_args.disable_metadata)
-
-
-# ---------------------------------------------------------------- devices and memory
-
-
-def compute_device() -> torch.device:
-    if INSIDE_COMFYUI:
-        return model_management.get_torch_device()
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def device_choices() -> list[str]:
-    extra = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.device_count() > 1 else []
-    return ["default", "cpu", *extra]
 
 
 class _Carrier(torch.nn.Module):
@@ -218,103 +47,125 @@ def _block_bytes(module: torch.nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in blocks[0].state_dict().values())
 
 
-def placer(stream_transformer: bool = False) -> Callable | None:
-    """ComfyUI: a placer (see TalkiesModel) that lets ComfyUI's model management load each part
-    onto the GPU, account for it, and offload it when another model needs the memory. With
-    ``stream_transformer`` the transformer's blocks stream through the device instead, after
-    ComfyUI has made room for a few of them. Standalone: None (the model's own policy applies)."""
-    if not INSIDE_COMFYUI:
-        return None
-    from ..model.offload.placement import working
+class ComfyHost:
+    """ComfyUI's folders, device, model management, progress bar, interrupts and messages."""
 
-    patchers: dict[str, Any] = {}
+    # ComfyUI names model files from its own folders only.
+    paths_allowed = False
 
-    @contextmanager
-    def place(part: str, module: torch.nn.Module, device: torch.device) -> Iterator[torch.nn.Module]:
-        if stream_transformer and part == "transformer" and device.type == "cuda":
-            model_management.free_memory(
-                4 * _block_bytes(module) + model_management.minimum_inference_memory(), device
-            )
-            with working(module, device, "stream") as streamed:
-                yield streamed
-            return
-        patcher = patchers.get(part)
-        if patcher is None or patcher.model.part is not module:
-            patcher = model_patcher.CoreModelPatcher(
-                _carrier(part, module),
-                load_device=device,
-                offload_device=model_management.unet_offload_device(),
-            )
-            patchers[part] = patcher
-        model_management.load_models_gpu([patcher], force_full_load=True)
-        yield module
+    def __init__(self) -> None:
+        import comfy.model_management as model_management
+        import comfy.model_patcher as model_patcher
+        import comfy.nested_tensor as nested_tensor
+        import comfy.utils as comfy_utils
+        import folder_paths
+        from comfy.cli_args import args
+        from comfy_api.latest import InputImpl
+        from comfy_execution.utils import get_executing_context
 
-    return place
+        self._mm, self._patcher, self._nested = model_management, model_patcher, nested_tensor
+        self._utils, self._folders, self._args = comfy_utils, folder_paths, args
+        self._input_impl, self._context = InputImpl, get_executing_context
+        host = self
 
+        class Progress:
+            """ComfyUI's progress bar on the running node, with an optional preview (H, W, 3) in 0..1."""
 
-# ---------------------------------------------------------------- latents
+            def __init__(self, total: int) -> None:
+                self.total = total
+                self._bar = host._utils.ProgressBar(total)
 
+            def update(self, value: int, picture: torch.Tensor | None = None) -> None:
+                preview = None if picture is None else ("JPEG", _pil(picture), host._args.preview_size)
+                self._bar.update_absolute(value, self.total, preview)
 
-class StandaloneNested:
-    """Two or more tensors travelling as one LATENT ``samples`` value, as ComfyUI's NestedTensor."""
+        self.Progress = Progress
 
-    is_nested = True
+    def current_node_id(self) -> str | None:
+        context = self._context()
+        return None if context is None else context.node_id
 
-    def __init__(self, tensors) -> None:
-        self.tensors = list(tensors)
+    def register_model_folder(self) -> None:
+        path = os.path.join(self._folders.models_dir, TALKIES_FOLDER)
+        self._folders.add_model_folder_path(TALKIES_FOLDER, path, is_default=True)
+        self._folders.folder_names_and_paths[TALKIES_FOLDER][1].update(MODEL_EXTENSIONS)
 
-    def unbind(self) -> list[torch.Tensor]:
-        return self.tensors
+    def model_folders(self, kind: str) -> list[Path]:
+        try:
+            return [Path(p) for p in self._folders.get_folder_paths(kind)]
+        except KeyError:
+            return []
 
+    def model_files(self, kind: str) -> list[str]:
+        try:
+            names = self._folders.get_filename_list(kind)
+        except KeyError:
+            return []
+        return [n for n in names if n.lower().endswith(MODEL_EXTENSIONS)]
 
-def nested(tensors: list[torch.Tensor]) -> Any:
-    """The host's nested tensor of ``tensors`` (ComfyUI's NestedTensor inside ComfyUI)."""
-    if INSIDE_COMFYUI:
-        return comfy.nested_tensor.NestedTensor(tensors)
-    return StandaloneNested(tensors)
+    def model_file(self, kind: str, name: str) -> Path | None:
+        try:
+            found = self._folders.get_full_path(kind, name)
+        except KeyError:
+            found = None
+        return None if found is None else Path(found)
 
+    def input_directory(self) -> Path:
+        return Path(self._folders.get_input_directory())
 
-# ---------------------------------------------------------------- progress, interrupts, messages
+    def output_directory(self) -> Path:
+        return Path(self._folders.get_output_directory())
 
+    def temp_directory(self) -> Path:
+        return Path(self._folders.get_temp_directory())
 
-def check_interrupt() -> None:
-    """Raise the host's interrupt exception if the user asked to stop."""
-    if INSIDE_COMFYUI:
-        model_management.throw_exception_if_processing_interrupted()
-    elif _interrupt.is_set():
-        _interrupt.clear()
-        raise Interrupted("stopped on request")
+    def metadata_enabled(self) -> bool:
+        return not self._args.disable_metadata
 
+    def compute_device(self) -> torch.device:
+        return self._mm.get_torch_device()
 
-ProgressListener = Callable[[str | None, int, int, torch.Tensor | None], None]
-_progress_listeners: list[ProgressListener] = []
+    def placer(self, stream_transformer: bool = False) -> Callable | None:
+        from ..model.offload.placement import working
 
+        mm, patchers = self._mm, {}
 
-def add_progress_listener(listener: ProgressListener) -> None:
-    """Standalone: call ``listener(node_id, value, total, picture or None)`` on every progress update."""
-    _progress_listeners.append(listener)
+        @contextmanager
+        def place(part: str, module: torch.nn.Module, device: torch.device) -> Iterator[torch.nn.Module]:
+            if stream_transformer and part == "transformer" and device.type == "cuda":
+                mm.free_memory(4 * _block_bytes(module) + mm.minimum_inference_memory(), device)
+                with working(module, device, "stream") as streamed:
+                    yield streamed
+                return
+            patcher = patchers.get(part)
+            if patcher is None or patcher.model.part is not module:
+                patcher = self._patcher.CoreModelPatcher(
+                    _carrier(part, module), load_device=device, offload_device=mm.unet_offload_device()
+                )
+                patchers[part] = patcher
+            mm.load_models_gpu([patcher], force_full_load=True)
+            yield module
 
+        return place
 
-def remove_progress_listener(listener: ProgressListener) -> None:
-    _progress_listeners.remove(listener)
+    def nested(self, tensors: list[torch.Tensor]) -> Any:
+        return self._nested.NestedTensor(tensors)
 
+    def check_interrupt(self) -> None:
+        self._mm.throw_exception_if_processing_interrupted()
 
-class Progress:
-    """A progress bar on the running node, with an optional preview picture (H, W, 3) in 0..1."""
+    def tell(self, message: str) -> None:
+        node = self.current_node_id()
+        if node is not None:
+            from server import PromptServer
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self._bar = comfy.utils.ProgressBar(total) if INSIDE_COMFYUI else None
+            PromptServer.instance.send_progress_text(message, node)
 
-    def update(self, value: int, picture: torch.Tensor | None = None) -> None:
-        if self._bar is not None:
-            preview = None if picture is None else ("JPEG", _pil(picture), comfy_args.preview_size)
-            self._bar.update_absolute(value, self.total, preview)
-            return
-        node = current_node_id()
-        log.info("node %s: %d/%d", node, value, self.total)
-        for listener in list(_progress_listeners):
-            listener(node, value, self.total, picture)
+    def video_from_file(self, path: Path) -> Any:
+        return self._input_impl.VideoFromFile(str(path))
+
+    def record_output(self, path: Path) -> None:
+        """ComfyUI keeps its own record of outputs (the node's ``ui``)."""
 
 
 def _pil(picture: torch.Tensor):
@@ -323,40 +174,46 @@ def _pil(picture: torch.Tensor):
     return Image.fromarray((picture.clamp(0, 1) * 255).round().byte().cpu().numpy())
 
 
+if INSIDE_COMFYUI:
+    from comfy_api.latest import ComfyExtension, io
+
+    HOST: Any = ComfyHost()
+else:
+    from .standalone import io
+    from .standalone.io import ComfyExtension
+    from .standalone.runtime import StandaloneHost
+
+    HOST = StandaloneHost()
+
+
+def device_choices() -> list[str]:
+    extra = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.device_count() > 1 else []
+    return ["default", "cpu", *extra]
+
+
 def tell(message: str) -> None:
     """Show a short message on the running node (ComfyUI draws it under the node) and log it."""
     log.warning(message)
-    if INSIDE_COMFYUI:
-        node = current_node_id()
-        if node is not None:
-            from server import PromptServer
-
-            PromptServer.instance.send_progress_text(message, node)
+    HOST.tell(message)
 
 
-# ---------------------------------------------------------------- outputs
+# What nodes call; each is the chosen host's.
+PATHS_ALLOWED: bool = HOST.paths_allowed
+Progress = HOST.Progress
+current_node_id = HOST.current_node_id
+register_model_folder = HOST.register_model_folder
+model_folders = HOST.model_folders
+model_files = HOST.model_files
+model_file = HOST.model_file
+input_directory = HOST.input_directory
+output_directory = HOST.output_directory
+temp_directory = HOST.temp_directory
+metadata_enabled = HOST.metadata_enabled
+compute_device = HOST.compute_device
+placer = HOST.placer
+nested = HOST.nested
+check_interrupt = HOST.check_interrupt
+video_from_file = HOST.video_from_file
+record_output = HOST.record_output
 
-
-def video_from_file(path: Path) -> Any:
-    """A core VIDEO value for a saved clip (ComfyUI's VideoFromFile inside ComfyUI)."""
-    if INSIDE_COMFYUI:
-        return InputImpl.VideoFromFile(str(path))
-    from .standalone.video import VideoFile
-
-    return VideoFile(path)
-
-
-_written: list[Path] = []
-
-
-def record_output(path: Path) -> None:
-    """Standalone: note a file a node wrote, for the runner to report."""
-    if not INSIDE_COMFYUI:
-        _written.append(Path(path))
-
-
-def take_recorded_outputs() -> list[Path]:
-    """The files written since the last call, in order."""
-    files = list(_written)
-    _written.clear()
-    return files
+__all__ = ["HOST", "INSIDE_COMFYUI", "ComfyExtension", "io"]

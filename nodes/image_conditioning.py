@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..model.media.image_prep import DEFAULT_IMAGE_CRF
-from ..model.pipeline.generate import condition_on_image, defaults_for
+from ..model.pipeline.defaults import defaults_for
+from ..model.pipeline.image_conditioning import DEFAULT_IMAGE_CRF, condition_on_image
 from ..model.pipeline.load import TalkiesModel
 from .host import io
 from .latent_dict import from_latent_dict, to_latent_dict

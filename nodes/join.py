@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.media.mp4 import as_fps
+from ..model.media.fps import as_fps
 from ..model.media.waveform import Waveform
 from ..model.pipeline.join import ClipPart, join_clips
 from .host import io

@@ -15,9 +15,8 @@ from fractions import Fraction
 
 import torch
 
-from ..model.media.mp4 import as_fps
+from ..model.media.fps import as_fps
 from ..model.sampling.av_latent import AVLatent
-from ..model.sampling.latents import VIDEO_SPACE_SCALE
 from . import host
 
 _JOINT_HINT = (
@@ -30,7 +29,7 @@ def to_latent_dict(latent: AVLatent) -> dict:
     out = {
         "samples": host.nested([latent.video, latent.audio]),
         "type": "audio",
-        "downscale_ratio_spacial": VIDEO_SPACE_SCALE,
+        "downscale_ratio_spacial": latent.space_scale,
         "fps": latent.fps,
         "keyframes": latent.keyframes,
     }
@@ -79,11 +78,11 @@ def from_latent_dict(latent: dict, default_fps: Fraction) -> tuple[AVLatent, boo
         audio_mask = audio_mask[..., :1]
     fps = latent.get("fps")
     av = AVLatent(
-        video,
-        audio,
-        as_fps(fps if fps is not None else default_fps),
-        video_mask,
-        audio_mask,
-        tuple(latent.get("keyframes", ())),
+        video=video,
+        audio=audio,
+        fps=as_fps(fps if fps is not None else default_fps),
+        video_mask=video_mask,
+        audio_mask=audio_mask,
+        keyframes=tuple(latent.get("keyframes", ())),
     )
     return av, fps is not None

@@ -34,7 +34,7 @@ class TalkiesLoadModel(io.ComfyNode):
                 ),
                 io.Combo.Input(
                     "dtype",
-                    options=list(model_handle.DTYPES),
+                    options=list(model_handle.DTYPE_CHOICES),
                     default="auto",
                     tooltip="Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the "
                     "transformer's memory (real fp8 matmuls on RTX 40xx / H100 and newer).",

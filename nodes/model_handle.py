@@ -9,16 +9,15 @@ from pathlib import Path
 
 import torch
 
-from ..model.loading.builtin import builtin_checkpoint
-from ..model.pipeline.load import TalkiesModel
+from ..model.pipeline.load import BUILTIN_NAME, DTYPE_CHOICES, TalkiesModel, builtin_checkpoint
 from . import host
+from .folders import CHECKPOINT_KINDS
 
 log = logging.getLogger(__name__)
 
-BUILTIN_CHOICE = "built-in: talkies_toyworld"
+BUILTIN_CHOICE = f"built-in: {BUILTIN_NAME.removesuffix('.safetensors')}"
 FROM_CHECKPOINT = "from checkpoint"
-CHECKPOINT_KINDS = (host.TALKIES_FOLDER, "checkpoints", "diffusion_models")
-DTYPES = ("auto", "bf16", "fp16", "fp8", "fp32")
+
 OFFLOADS = ("auto", "stream")
 
 _models: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -47,7 +46,7 @@ def checkpoint_path(choice: str) -> Path:
         found = host.model_file(kind, choice)
         if found is not None:
             return found
-    if not host.INSIDE_COMFYUI and Path(choice).expanduser().is_file():
+    if host.PATHS_ALLOWED and Path(choice).expanduser().is_file():
         return Path(choice).expanduser()
     raise FileNotFoundError(f"checkpoint {choice!r} was not found; {_folders_hint()}")
 
@@ -76,7 +75,7 @@ def text_encoder_folder(choice: str) -> Path | None:
     for root in host.model_folders("text_encoders"):
         if (root / choice / "config.json").is_file():
             return root / choice
-    if not host.INSIDE_COMFYUI and (Path(choice).expanduser() / "config.json").is_file():
+    if host.PATHS_ALLOWED and (Path(choice).expanduser() / "config.json").is_file():
         return Path(choice).expanduser()
     raise FileNotFoundError(
         f"text encoder folder {choice!r} was not found; put the unpacked folder (config.json, weights, "
@@ -90,8 +89,8 @@ def resolve_device(choice: str) -> torch.device:
 
 def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offload: str) -> TalkiesModel:
     """The shared model for these choices: loaded once, reused while any node holds it."""
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    if dtype not in DTYPE_CHOICES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPE_CHOICES)}; got {dtype!r}")
     if offload not in OFFLOADS:
         raise ValueError(f"offload must be one of {', '.join(OFFLOADS)}; got {offload!r}")
     path = checkpoint_path(checkpoint).resolve()

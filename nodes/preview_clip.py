@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from ..model.media.mp4 import as_fps, write_clip
+from ..model.media.fps import as_fps
+from ..model.pipeline.save import write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io

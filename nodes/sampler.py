@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import weakref
 
-from ..model.pipeline.generate import defaults_for, sample, sigmas_for
+from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
-from ..model.sampling.loop import StepPreview
-from ..model.sampling.schedule import parse_sigmas
-from ..model.video_vae.preview import LatentColours, fit_latent_colours
+from ..model.pipeline.sample import (
+    LatentColours,
+    StepPreview,
+    fit_latent_colours,
+    parse_sigmas,
+    sample,
+    sigmas_for,
+)
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io

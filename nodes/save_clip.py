@@ -10,7 +10,8 @@ from pathlib import Path
 
 import torch
 
-from ..model.media.mp4 import as_fps, write_clip
+from ..model.media.fps import as_fps
+from ..model.pipeline.save import write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
@@ -134,7 +135,7 @@ class TalkiesSaveClip(io.ComfyNode):
         rate = as_fps(fps)
         root = host.output_directory()
         target, prefix = root, filename_prefix
-        if not host.INSIDE_COMFYUI and os.path.isabs(os.path.expanduser(filename_prefix)):
+        if host.PATHS_ALLOWED and os.path.isabs(os.path.expanduser(filename_prefix)):
             path = Path(filename_prefix).expanduser()
             target, prefix = (path, "clip") if path.suffix else (path.parent, path.name)
         entries, first = [], None

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model.pipeline.generate import encode_prompts
 from ..model.pipeline.load import TalkiesModel
-from ..model.text.conditioner import PromptEmbedding
-from ..model.text.prompt import LEVELS, SoundLayer, compose_prompt, parse_dialogue
+from ..model.pipeline.text_encode import (
+    LEVELS,
+    PromptEmbedding,
+    SoundLayer,
+    compose_prompt,
+    encode_prompts,
+    parse_dialogue,
+)
 from .host import io
 from .types import CATEGORY, Model, Prompts
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class EncodedPrompts:
     positive: PromptEmbedding
     negative: PromptEmbedding
@@ -101,4 +106,7 @@ class TalkiesTextEncode(io.ComfyNode):
         ]
         text = compose_prompt(prompt, parse_dialogue(dialogue), layers)
         positive, negative_embedding = encode_prompts(model, text, negative)
-        return io.NodeOutput(EncodedPrompts(positive, negative_embedding, text, negative), text)
+        return io.NodeOutput(
+            EncodedPrompts(positive=positive, negative=negative_embedding, text=text, negative_text=negative),
+            text,
+        )

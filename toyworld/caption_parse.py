@@ -42,7 +42,7 @@ class ObjectClaim:
     size: str | None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CaptionClaims:
     balls: list[ObjectClaim] = field(default_factory=list)
     bounces: int | None = None

@@ -11,7 +11,7 @@ from .vocabulary import BALL_SIZES
 GRAVITY_HEIGHTS_PER_S2 = 8.0
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Layout:
     height: int
     width: int

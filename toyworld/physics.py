@@ -21,7 +21,7 @@ MIN_HOP_FRAMES = 3
 WALL_STRENGTH = 0.7
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ContactEvent:
     time_frames: float  # exact time in frames (frame k is shown at k / fps)
     side: str  # "floor", "left wall" or "right wall"
@@ -116,9 +116,17 @@ def ball_trajectory(layout: Layout, frames: int, ball: BallSpec, surface: str) -
             t = ball.release_frame + (m - ball.x) * ball.direction * ball.cross_frames
             if ball.release_frame < t <= frames - 1:
                 side = "right wall" if m % 2 else "left wall"
-                events.append(ContactEvent(float(t), side, WALL_STRENGTH, right if m % 2 else left))
+                events.append(
+                    ContactEvent(
+                        time_frames=float(t), side=side, strength=WALL_STRENGTH, x=right if m % 2 else left
+                    )
+                )
     for frame, height in floor_hits:
-        events.append(ContactEvent(float(frame), "floor", _strength(layout, height), float(x[frame])))
+        events.append(
+            ContactEvent(
+                time_frames=float(frame), side="floor", strength=_strength(layout, height), x=float(x[frame])
+            )
+        )
     events.sort(key=lambda e: e.time_frames)
     return Trajectory(x=x, y=y, contacts=tuple(events))
 
@@ -135,11 +143,13 @@ def glass_trajectory(layout: Layout, frames: int, glass: GlassSpec) -> Trajector
     rest_y = layout.floor_top - half_h
     y, hits = _vertical(layout, frames, glass.release_frame, glass.fall_frames, rest_y, None)
     x = np.full(frames, layout.x_at(glass.x, half_w))
-    contacts = tuple(ContactEvent(float(f), "floor", 1.0, float(x[0])) for f, _ in hits)
+    contacts = tuple(
+        ContactEvent(time_frames=float(f), side="floor", strength=1.0, x=float(x[0])) for f, _ in hits
+    )
     return Trajectory(x=x, y=y, contacts=contacts)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Fragments:
     """Shards of a shattered glass: start at the landing point, fly, land and stay."""
 

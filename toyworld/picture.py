@@ -14,7 +14,7 @@ from .spec import SceneSpec
 from .vocabulary import BALL_COLOURS, EYE_COLOUR, GLASS_COLOUR, MOUTH_COLOUR, SKIN_COLOUR
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Actors:
     """Everything that moves, already laid out in pixels per frame."""
 

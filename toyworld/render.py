@@ -50,7 +50,9 @@ def render(spec: SceneSpec, caption_seed: int | None = None) -> Clip:
             trajectory = ball_trajectory(layout, fmt.frames, ball, spec.surface)
             radius = layout.radius(ball.size)
             balls.append((trajectory, radius, ball.colour))
-            objects.append(SceneObject(i, "ball", ball.colour, ball.size, radius))
+            objects.append(
+                SceneObject(object_id=i, kind="ball", colour=ball.colour, size=ball.size, radius=radius)
+            )
             for event in trajectory.contacts:
                 contacts.append(
                     Contact(
@@ -74,14 +76,25 @@ def render(spec: SceneSpec, caption_seed: int | None = None) -> Clip:
     elif spec.kind == "glass":
         trajectory = glass_trajectory(layout, fmt.frames, spec.glass)
         half_w, _ = glass_size(layout)
-        objects.append(SceneObject(0, "glass", None, None, half_w))
+        objects.append(SceneObject(object_id=0, kind="glass", colour=None, size=None, radius=half_w))
         landing = round(trajectory.contacts[0].time_frames) if trajectory.contacts else None
         fragments = None
         if landing is not None:
             event = trajectory.contacts[0]
             fragments = shatter_fragments(layout, fmt.frames, landing, event.x, _rng(spec, 3))
             contacts.append(
-                Contact(landing, landing / fps, 0, "glass", None, None, spec.surface, "floor", event.x, 1.0)
+                Contact(
+                    frame=landing,
+                    time=landing / fps,
+                    object_id=0,
+                    kind="glass",
+                    colour=None,
+                    size=None,
+                    surface=spec.surface,
+                    side="floor",
+                    x=event.x,
+                    strength=1.0,
+                )
             )
             gain = db_to_gain(IMPACT_PEAK_DB[spec.impact_level])
             mix.add_at(
@@ -133,4 +146,6 @@ def render(spec: SceneSpec, caption_seed: int | None = None) -> Clip:
         peak_db=peak_db,
     )
     caption = describe(spec, spec.texture_seed if caption_seed is None else caption_seed)
-    return Clip(frames, fmt.fps, waveform, sr, caption, truth, spec)
+    return Clip(
+        frames=frames, fps=fmt.fps, waveform=waveform, sample_rate=sr, caption=caption, truth=truth, spec=spec
+    )

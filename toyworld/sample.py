@@ -39,7 +39,15 @@ def _wall_ball(rng: np.random.Generator, colour: str, size: str, release: int, f
     first_hit = int(rng.integers(3, cross + 1))
     # Start where the first wall contact lands exactly on frame release + first_hit.
     x = 1.0 - first_hit / cross if direction > 0 else first_hit / cross
-    return BallSpec(colour, size, x, release, fall, cross_frames=cross, direction=direction)
+    return BallSpec(
+        colour=colour,
+        size=size,
+        x=x,
+        release_frame=release,
+        fall_frames=fall,
+        cross_frames=cross,
+        direction=direction,
+    )
 
 
 def _balls(rng: np.random.Generator, fmt: ClipFormat, surface: str) -> tuple[BallSpec, ...]:
@@ -77,7 +85,11 @@ def _place_balls(rng: np.random.Generator, fmt: ClipFormat, surface: str, count:
                 left, right = layout.x_range(r)
                 centre = layout.wall + lane * (i + 0.5) + rng.uniform(-0.15, 0.15) * (lane - 2 * r)
                 ball = BallSpec(
-                    colour, size, float(np.clip((centre - left) / (right - left), 0, 1)), release, fall
+                    colour=colour,
+                    size=size,
+                    x=float(np.clip((centre - left) / (right - left), 0, 1)),
+                    release_frame=release,
+                    fall_frames=fall,
                 )
             times = [c.time_frames for c in ball_trajectory(layout, fmt.frames, ball, surface).contacts]
             if times and _contact_frames_ok(taken + times, fmt.frames - 1):

@@ -42,7 +42,7 @@ def _check_choice(what: str, value: object, choices: tuple[str, ...] | dict) -> 
         raise ValueError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ClipFormat:
     """Picture and sound format: frames must be 8k+1, sides multiples of 32."""
 
@@ -86,7 +86,7 @@ class ClipFormat:
         return round(self.duration * self.sample_rate)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class BallSpec:
     """One ball. It hangs still until ``release_frame``, then falls for ``fall_frames`` frames
     to its first floor contact and bounces with the surface's restitution. With
@@ -127,7 +127,7 @@ class GlassSpec:
             raise ValueError("release_frame must be >= 0 and fall_frames >= 2")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Syllable:
     onset: float  # seconds
     duration: float  # seconds
@@ -163,7 +163,7 @@ class MusicSpec:
         _check_choice("music level", self.level, LEVELS)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class SceneSpec:
     """A whole scene. ``texture_seed`` drives only the noise and scenery details (rain
     streaks, noise beds, shatter fragments); everything with a meaning is explicit here."""

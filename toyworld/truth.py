@@ -10,7 +10,7 @@ import numpy as np
 from .spec import SceneSpec
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Contact:
     """A contact that makes a sound: its sound starts at ``time`` seconds exactly."""
 
@@ -26,7 +26,7 @@ class Contact:
     strength: float  # 0..1
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class SceneObject:
     object_id: int
     kind: str  # "ball" or "glass"
@@ -35,7 +35,7 @@ class SceneObject:
     radius: float  # pixels (half width for the glass)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class GroundTruth:
     scene: str
     ambience: str
@@ -66,7 +66,7 @@ class GroundTruth:
         return sum(1 for c in self.contacts if c.object_id == object_id and c.side == "floor")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Clip:
     frames: np.ndarray  # (F, H, W, 3) uint8
     fps: Fraction

@@ -39,7 +39,7 @@ EXTENSION_CASES = 10
 SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Case:
     seed: int
     kind: str
@@ -53,7 +53,15 @@ def held_out_cases(count: int) -> list[Case]:
     for i in range(count):
         clip = render(sample_spec(HELD_OUT_SEED_START + i))
         colours = sorted(o.colour for o in clip.truth.objects if o.kind == "ball")
-        cases.append(Case(HELD_OUT_SEED_START + i, clip.spec.kind, clip.caption, clip.frames[0], colours))
+        cases.append(
+            Case(
+                seed=HELD_OUT_SEED_START + i,
+                kind=clip.spec.kind,
+                caption=clip.caption,
+                first_frame=clip.frames[0],
+                colours=colours,
+            )
+        )
     return cases
 
 

@@ -14,9 +14,12 @@ from fractions import Fraction
 import numpy as np
 import torch
 
+from ..model.pipeline.decode import decode_audio, decode_video
+from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent
-from ..model.pipeline.generate import decode_audio, decode_video, defaults_for, encode_prompts, generate
+from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
+from ..model.pipeline.text_encode import encode_prompts
 from ..model.sampling.latents import pixel_frames_for
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.metrics.seams import seam_report, seamless

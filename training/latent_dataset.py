@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 AUDIO_FRAMES = round(FRAMES / FPS * 25)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LatentDataset:
     video: torch.Tensor  # (N, C, F, H, W) float16, normalised
     audio: torch.Tensor  # (N, 8, T, 16) float16, normalised
@@ -56,7 +56,9 @@ class LatentDataset:
     @staticmethod
     def load(path: Path) -> LatentDataset:
         d = torch.load(path, weights_only=True)
-        return LatentDataset(d["video"], d["audio"], d["text"], d["captions"], d["seeds"])
+        return LatentDataset(
+            video=d["video"], audio=d["audio"], text=d["text"], captions=d["captions"], seeds=d["seeds"]
+        )
 
 
 def text_states(encoder: HFTextEncoder, captions: list[str], batch: int = 64) -> list[torch.Tensor]:
@@ -116,9 +118,9 @@ def encode_clips(
     captions = [c for p in parts for c in p[2]]
     back = sorted(range(len(order)), key=lambda i: order[i])
     return LatentDataset(
-        video[back],
-        audio[back],
-        text_states(text_encoder, [captions[i] for i in back]),
-        [captions[i] for i in back],
-        sorted(seeds),
+        video=video[back],
+        audio=audio[back],
+        text=text_states(text_encoder, [captions[i] for i in back]),
+        captions=[captions[i] for i in back],
+        seeds=sorted(seeds),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from ..model.config import transformer_config
+from ..model.loading.builtin import BUILTIN_NAME
 from ..model.text.conditioner import TextConditioner
 from ..model.text.encoder_source import open_text_encoder
 from ..model.transformer.model import AVTransformer
@@ -23,7 +24,6 @@ from .vae_files import load_audio_vae, load_pair, load_video_vae, new_audio_vae,
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_NAME = "talkies_toyworld.safetensors"
 
 # Disjoint seed ranges per use (all below the held-out range of toy_data).
 VAE_SEEDS = range(0, 1_000_000)
@@ -90,7 +90,7 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, work
     dataset = LatentDataset.load(latents_path)
     config = builtin_config()
     cfg = transformer_config(config)
-    checkpoint = out / CHECKPOINT_NAME
+    checkpoint = out / BUILTIN_NAME
     if not checkpoint.exists():
         transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
         initialize(transformer, conditioner, seed)

@@ -14,7 +14,7 @@ from ..toyworld import render, sample_spec
 HELD_OUT_SEED_START = 10_000_000
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainingClip:
     pixels: torch.Tensor  # (3, F, H, W) in -1..1
     waveform: torch.Tensor  # (C, T) at the world's sample rate
@@ -28,7 +28,12 @@ def clip_for_seed(seed: int) -> TrainingClip:
     clip = render(sample_spec(seed))
     frames = torch.from_numpy(np.ascontiguousarray(clip.frames)).float()
     pixels = frames.permute(3, 0, 1, 2) / 127.5 - 1.0
-    return TrainingClip(pixels, torch.as_tensor(clip.waveform, dtype=torch.float32), clip.caption, seed)
+    return TrainingClip(
+        pixels=pixels,
+        waveform=torch.as_tensor(clip.waveform, dtype=torch.float32),
+        caption=clip.caption,
+        seed=seed,
+    )
 
 
 def seeds(start: int, count: int) -> range:

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens
+from ..model.sampling.schedule import ltx2_shift
 from ..model.text.conditioner import EncodedText, TextConditioner
 from ..model.transformer.model import AVTransformer, Stream
 from .builtin_config import FPS
@@ -33,8 +34,7 @@ PREFIX_SHARE = 0.2
 
 def schedule_shift(video_tokens_count: int) -> float:
     """The LTX-2 schedule's shift factor at this token count (what inference uses)."""
-    slope = (2.05 - 0.95) / (4096 - 1024)
-    return math.exp(video_tokens_count * slope + 0.95 - slope * 1024)
+    return math.exp(ltx2_shift(video_tokens_count))
 
 
 def text_batch(states: list[torch.Tensor], max_tokens: int) -> EncodedText:
@@ -49,7 +49,7 @@ def text_batch(states: list[torch.Tensor], max_tokens: int) -> EncodedText:
     return EncodedText(hidden, mask)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FlowBatch:
     video: Stream
     audio: Stream
@@ -107,11 +107,25 @@ def make_batch(
     text = text_batch(states, max_tokens)
     placeholder = torch.zeros(0)
     return FlowBatch(
-        Stream(vx.to(device), vpos.to(device), sigma.to(device), placeholder, None, vmask.to(device)),
-        Stream(ax.to(device), apos.to(device), sigma.to(device), placeholder, None, amask.to(device)),
-        (ve - v0).to(device),
-        (ae - a0).to(device),
-        EncodedText(text.hidden.to(device), text.mask.to(device)),
+        video=Stream(
+            latent=vx.to(device),
+            positions=vpos.to(device),
+            sigma=sigma.to(device),
+            context=placeholder,
+            context_mask=None,
+            denoise_mask=vmask.to(device),
+        ),
+        audio=Stream(
+            latent=ax.to(device),
+            positions=apos.to(device),
+            sigma=sigma.to(device),
+            context=placeholder,
+            context_mask=None,
+            denoise_mask=amask.to(device),
+        ),
+        video_target=(ve - v0).to(device),
+        audio_target=(ae - a0).to(device),
+        text=EncodedText(text.hidden.to(device), text.mask.to(device)),
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 NormType = Literal["pixel", "group"]
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class MelConfig:
     """Log-mel front end: |STFT| (Hann, centred, reflect-padded) → slaney mels → log(max(x, 1e-5))."""
 
@@ -37,7 +37,7 @@ class MelConfig:
         return self.sample_rate / self.hop_length
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class AudioVAEConfig:
     ch: int = 128
     ch_mult: tuple[int, ...] = (1, 2, 4)

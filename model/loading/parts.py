@@ -26,25 +26,22 @@ log = logging.getLogger(__name__)
 WeightDtype = torch.dtype | str
 
 
+# What a user may choose for the weights, in every front end (the Load node, the CLI, the API).
+DTYPE_CHOICES = ("auto", "bf16", "fp16", "fp8", "fp32")
+_DTYPE_ALIASES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+
+
 def resolve_dtype(dtype: WeightDtype, device: torch.device | str) -> tuple[torch.dtype, bool]:
-    """(compute dtype, hold block weights in fp8) from a user choice: auto/bf16/fp16/fp32/fp8."""
+    """(compute dtype, hold block weights in fp8) from a choice in DTYPE_CHOICES (or a torch dtype)."""
     if isinstance(dtype, torch.dtype):
         return dtype, False
-    name = dtype.lower()
-    on_gpu = torch.device(device).type == "cuda"
-    table = {
-        "auto": (torch.bfloat16 if on_gpu else torch.float32, False),
-        "bf16": (torch.bfloat16, False),
-        "bfloat16": (torch.bfloat16, False),
-        "fp16": (torch.float16, False),
-        "float16": (torch.float16, False),
-        "fp32": (torch.float32, False),
-        "float32": (torch.float32, False),
-        "fp8": (torch.bfloat16, True),
-    }
-    if name not in table:
-        raise ValueError(f"dtype must be one of auto, bf16, fp16, fp32, fp8; got {dtype!r}")
-    return table[name]
+    name = _DTYPE_ALIASES.get(dtype.lower(), dtype.lower())
+    if name not in DTYPE_CHOICES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPE_CHOICES)}; got {dtype!r}")
+    if name == "auto":
+        return (torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32), False
+    compute = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32, "fp8": torch.bfloat16}
+    return compute[name], name == "fp8"
 
 
 def _open(source: str | Path | Checkpoint) -> Checkpoint:
@@ -119,7 +116,9 @@ def _video_vae(ckpt: Checkpoint, part: str) -> tuple[VideoVAEConfig, str]:
         if "timestep_conditioning" in section and bool(section["timestep_conditioning"]) != has_weights:
             log.warning(
                 "%s: config says timestep_conditioning=%s, the decoder weights say %s; following the weights",
-                ckpt.path.name, section["timestep_conditioning"], has_weights,
+                ckpt.path.name,
+                section["timestep_conditioning"],
+                has_weights,
             )
         cfg = replace(cfg, timestep_conditioning=has_weights)
     return cfg, root

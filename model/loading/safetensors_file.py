@@ -38,7 +38,7 @@ NAMES = {v: k for k, v in DTYPES.items()}
 _MAX_HEADER = 100 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class TensorInfo:
     dtype: str
     shape: tuple[int, ...]
@@ -81,8 +81,9 @@ class SafetensorsFile:
         data_size = size - self.data_start
         for key, entry in header.items():
             try:
-                info = TensorInfo(entry["dtype"], tuple(entry["shape"]), *entry["data_offsets"])
-            except (KeyError, TypeError) as exc:
+                start, end = entry["data_offsets"]
+                info = TensorInfo(dtype=entry["dtype"], shape=tuple(entry["shape"]), start=start, end=end)
+            except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{self.path.name}: malformed header entry for {key!r}") from exc
             if info.dtype not in DTYPES:
                 raise ValueError(f"{self.path.name}: tensor {key!r} has unsupported dtype {info.dtype}")

@@ -27,6 +27,7 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 from . import aac
 from .audio_conform import audio_waveform, conform_audio, samples_for_frames
 from .envelope import waveform_envelope
+from .fps import as_fps
 from .loudness import LOUDNESS_TARGETS, normalize_loudness
 from .output_files import (
     next_counter,
@@ -43,7 +44,6 @@ __all__ = [
     "Clip",
     "ClipInfo",
     "StreamInfo",
-    "as_fps",
     "delivery_report",
     "normalize_loudness",
     "probe_clip",
@@ -55,31 +55,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 EXTENSION = "mp4"
-MAX_FPS = 240
 PEAK_CEILING_DBTP = -1.0
 _BT709 = 1
 _LIMITED_RANGE = 1
 _MAX_MOVIE_TIMESCALE = 10_000_000
-
-
-def as_fps(fps: int | float | Fraction) -> Fraction:
-    """``fps`` as an exact Fraction; floats near the NTSC rates become n*1000/1001."""
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
-        raise ValueError(f"fps must be a number such as 24, 25 or Fraction(24000, 1001), got {fps!r}")
-    if isinstance(fps, numbers.Rational):
-        rate = Fraction(fps.numerator, fps.denominator)
-    else:
-        value = float(fps)
-        if not math.isfinite(value):
-            raise ValueError(f"fps must be finite, got {fps!r}")
-        ntsc = round(value * 1.001)
-        if ntsc > 0 and abs(value - ntsc / 1.001) < 5e-3 and abs(value - ntsc) > 5e-3:
-            rate = Fraction(ntsc * 1000, 1001)
-        else:
-            rate = Fraction(value).limit_denominator(1001)
-    if not 0 < rate <= MAX_FPS:
-        raise ValueError(f"fps must be above 0 and at most {MAX_FPS}, got {fps!r}")
-    return rate
 
 
 def _check_frames(frames: torch.Tensor) -> torch.Tensor:
@@ -208,8 +187,13 @@ def _encode(
     count, height, width = frames.shape[0], frames.shape[1], frames.shape[2]
     pad_h, pad_w = height % 2, width % 2
     if pad_h or pad_w:
-        log.info("frames are %dx%d; repeating the last column/row to make %dx%d for yuv420p",
-                 width, height, width + pad_w, height + pad_h)
+        log.info(
+            "frames are %dx%d; repeating the last column/row to make %dx%d for yuv420p",
+            width,
+            height,
+            width + pad_w,
+            height + pad_h,
+        )
     options = {
         "movflags": "+faststart+use_metadata_tags",
         "movie_timescale": str(_movie_timescale(fps, audio_rate if waveform is not None else None)),
@@ -285,6 +269,11 @@ def write_clip(
         else:
             first = next_counter(folder, stem, EXTENSION)
             saved = publish_numbered(partial, lambda n: numbered_name(stem, n, EXTENSION), first)
-    log.info("saved %s (%d frames at %s fps%s)", saved, frames.shape[0], rate,
-             "" if waveform is None else f", {waveform.shape[0]} ch audio at {audio_rate} Hz")
+    log.info(
+        "saved %s (%d frames at %s fps%s)",
+        saved,
+        frames.shape[0],
+        rate,
+        "" if waveform is None else f", {waveform.shape[0]} ch audio at {audio_rate} Hz",
+    )
     return saved

@@ -14,7 +14,7 @@ import torch
 from .loudness import integrated_loudness, true_peak_dbtp
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class StreamInfo:
     """One stream of a container as its headers describe it. Times are in seconds."""
 
@@ -45,7 +45,7 @@ class ClipInfo:
         return next((s for s in self.streams if s.kind == kind), None)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Clip:
     """A decoded clip: frames (F,H,W,3) uint8, fps, audio (C,T) float32 trimmed to its stream length."""
 

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 ALIGN = 256  # bytes; every packed tensor starts on this boundary (any dtype may view it)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _Entry:
     owner: nn.Module
     name: str
@@ -49,7 +49,16 @@ class _PackedBlock:
         offset = 0
         for owner, name, tensor in owned_tensors(block):
             nbytes = tensor.numel() * tensor.element_size()
-            self.entries.append(_Entry(owner, name, tensor.dtype, tensor.shape, offset, nbytes))
+            self.entries.append(
+                _Entry(
+                    owner=owner,
+                    name=name,
+                    dtype=tensor.dtype,
+                    shape=tensor.shape,
+                    offset=offset,
+                    nbytes=nbytes,
+                )
+            )
             offset += -(-nbytes // ALIGN) * ALIGN
         self.nbytes = offset
         self.host = torch.empty(offset, dtype=torch.uint8, pin_memory=pin)

@@ -34,23 +34,19 @@ from ..sampling.latents import (
     VIDEO_SPACE_SCALE,
     VIDEO_TIME_SCALE,
     audio_frames_for_seconds,
+    latent_frames_for_seconds,
+    snap_pixel_size,
 )
 from ..sampling.loop import StepPreview
 from ..text.conditioner import PromptEmbedding
-from .generate import decode_audio, decode_video, sample, sigmas_for
+from .decode import decode_audio, decode_video
 from .load import TalkiesModel
+from .sample import sample, sigmas_for
 
 MEL_PER_SECOND = AUDIO_SAMPLE_RATE / AUDIO_HOP
 
 
-def new_latent_frames(seconds: float, fps: Fraction) -> int:
-    """Latent frames (8 pixel frames each) that add ``seconds``, at least one."""
-    if not seconds > 0:
-        raise ValueError(f"an extension needs a positive length in seconds, got {seconds}")
-    return max(1, round(float(seconds) * float(fps) / VIDEO_TIME_SCALE))
-
-
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Window:
     """Where an extension window starts inside the whole clip."""
 
@@ -66,7 +62,7 @@ def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
     if overlap < 1:
         raise ValueError(f"overlap must be at least one latent frame, got {overlap}")
     f, t = clip.video.shape[2], clip.audio.shape[2]
-    n = new_latent_frames(seconds, clip.fps)
+    n = latent_frames_for_seconds(seconds, clip.fps)
     total_audio = audio_frames_for_seconds(Fraction(clip.pixel_frames + VIDEO_TIME_SCALE * n) / clip.fps)
     g0 = max(0, f - overlap)
     tail_start_seconds = max(0, VIDEO_TIME_SCALE * g0 + 1 - VIDEO_TIME_SCALE) / clip.fps
@@ -79,7 +75,7 @@ def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
     )
     if g0 == 0 or j0 == 0:
         g0 = j0 = 0
-    return Window(g0, j0, n, max(0, total_audio - t))
+    return Window(video_from=g0, audio_from=j0, new_video=n, new_audio=max(0, total_audio - t))
 
 
 def continuation(
@@ -103,7 +99,13 @@ def continuation(
     amask = torch.ones(b, 1, audio.shape[2], 1)
     amask[:, :, : tail_audio.shape[2]] = 0.0
     return AVLatent(
-        video, audio, fps, vmask, amask, video_start=video_start, audio_start=audio_start,
+        video=video,
+        audio=audio,
+        fps=fps,
+        video_mask=vmask,
+        audio_mask=amask,
+        video_start=video_start,
+        audio_start=audio_start,
         causal_start=causal_start,
     )
 
@@ -147,9 +149,9 @@ def extend_latent(
         on_step=on_step,
     )
     return AVLatent(
-        torch.cat([clip.video[:, :, : w.video_from], out.video], dim=2),
-        torch.cat([clip.audio[:, :, : w.audio_from], out.audio], dim=2),
-        clip.fps,
+        video=torch.cat([clip.video[:, :, : w.video_from], out.video], dim=2),
+        audio=torch.cat([clip.audio[:, :, : w.audio_from], out.audio], dim=2),
+        fps=clip.fps,
     )
 
 
@@ -166,11 +168,11 @@ def _check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> No
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"frames must be an IMAGE batch (F, H, W, 3), got shape {tuple(images.shape)}")
     _, h, w, _ = images.shape
-    if h % VIDEO_SPACE_SCALE or w % VIDEO_SPACE_SCALE:
-        near = lambda v: max(VIDEO_SPACE_SCALE, round(v / VIDEO_SPACE_SCALE) * VIDEO_SPACE_SCALE)  # noqa: E731
+    if (w, h) != snap_pixel_size(w, h):
+        near_w, near_h = snap_pixel_size(w, h)
         raise ValueError(
-            f"the clip is {w}×{h}; extension needs sides that are multiples of 32: resize it to "
-            f"{near(w)}×{near(h)} first"
+            f"the clip is {w}×{h}; extension needs sides that are multiples of {VIDEO_SPACE_SCALE}: "
+            f"resize it to {near_w}×{near_h} first"
         )
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
@@ -213,12 +215,18 @@ def extend_media(
     tail_audio_wave = Waveform(tail_samples, audio.sample_rate)
     with model.working("audio_encoder") as encoder:
         tail_audio = encode_audio(tail_audio_wave, encoder)
-    n = new_latent_frames(seconds, fps)
+    n = latent_frames_for_seconds(seconds, fps)
     total_audio = audio_frames_for_seconds(Fraction(tail + VIDEO_TIME_SCALE * n) / fps)
     t = min(tail_audio.shape[2], total_audio)
     mel_start = round(start / fps * MEL_PER_SECOND)
     window = continuation(
-        tail_video, n, tail_audio[:, :, :t], total_audio - t, fps, video_start=start, audio_start=mel_start,
+        tail_video,
+        n,
+        tail_audio[:, :, :t],
+        total_audio - t,
+        fps,
+        video_start=start,
+        audio_start=mel_start,
         causal_start=True,
     )
     out = sample(

@@ -15,8 +15,10 @@ from ..audio_vae.config import audio_vae_config
 from ..audio_vae.model import AudioDecoder, AudioEncoder
 from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
+from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
 from ..loading.parts import (
+    DTYPE_CHOICES,
     load_text_conditioner,
     load_transformer,
     load_video_decoder,
@@ -42,6 +44,8 @@ PARTS = (
     "audio_decoder",
     "vocoder",
 )
+
+__all__ = ["BUILTIN_NAME", "DTYPE_CHOICES", "TalkiesModel", "builtin_checkpoint"]
 
 log = logging.getLogger(__name__)
 

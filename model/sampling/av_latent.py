@@ -28,7 +28,7 @@ class Keyframe:
     strength: float
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class AVLatent:
     """video (B, 128, F, H, W) and audio (B, 8, T, 16), normalised as the transformer expects.
 
@@ -57,6 +57,11 @@ class AVLatent:
     @property
     def pixel_frames(self) -> int:
         return pixel_frames_for(self.video.shape[2])
+
+    @property
+    def space_scale(self) -> int:
+        """Pixels per latent row or column."""
+        return VIDEO_SPACE_SCALE
 
     @property
     def pixel_size(self) -> tuple[int, int]:
@@ -105,4 +110,4 @@ def empty_av_latent(
         batch, video_channels, f, height // VIDEO_SPACE_SCALE, width // VIDEO_SPACE_SCALE, device=device
     )
     audio = torch.zeros(batch, audio_channels, t, audio_bins, device=device)
-    return AVLatent(video, audio, Fraction(fps))
+    return AVLatent(video=video, audio=audio, fps=Fraction(fps))

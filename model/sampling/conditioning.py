@@ -79,9 +79,9 @@ def append_keyframe(
 def drop_appended(state: LatentState, tokens: int) -> LatentState:
     """Keep only the clip's own first ``tokens`` tokens (after sampling with keyframes)."""
     return LatentState(
-        state.latent[:, :tokens],
-        state.clean[:, :tokens],
-        torch.ones_like(state.mask[:, :tokens]),
-        state.positions[:, :, :tokens],
-        None,
+        latent=state.latent[:, :tokens],
+        clean=state.clean[:, :tokens],
+        mask=torch.ones_like(state.mask[:, :tokens]),
+        positions=state.positions[:, :, :tokens],
+        attention_bias=None,
     )

@@ -41,15 +41,20 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
     v_tokens = video_tokens(latent.video).to(device, dtype)
     a_tokens = audio_tokens(latent.audio).to(device, dtype)
     video = LatentState(
-        v_tokens,
-        v_tokens.clone(),
-        latent.video_token_mask().to(device),
-        video_positions(
+        latent=v_tokens,
+        clean=v_tokens.clone(),
+        mask=latent.video_token_mask().to(device),
+        positions=video_positions(
             b, f, h, w, latent.fps, start=latent.video_start, causal=latent.causal_start, device=device
         ),
     )
     audio_pos = audio_positions(b, t, start=latent.audio_start, causal=latent.causal_start, device=device)
-    audio = LatentState(a_tokens, a_tokens.clone(), latent.audio_token_mask().to(device), audio_pos)
+    audio = LatentState(
+        latent=a_tokens,
+        clean=a_tokens.clone(),
+        mask=latent.audio_token_mask().to(device),
+        positions=audio_pos,
+    )
     for k in latent.keyframes:
         frame = k.pixel_frame + latent.video_start
         video = append_keyframe(video, k.latent.to(device, dtype), frame, latent.fps, k.strength)

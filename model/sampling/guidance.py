@@ -21,7 +21,7 @@ import torch
 from ..transformer.perturbations import Skip, SkipRule, skip
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Guidance:
     cfg: float = 1.0
     stg: float = 0.0

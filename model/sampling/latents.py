@@ -9,6 +9,8 @@ Tokens are (B, N, C): video in (frame, row, column) order, audio one token per f
 
 from __future__ import annotations
 
+import math
+import numbers
 from fractions import Fraction
 
 import torch
@@ -143,6 +145,36 @@ def snap_pixel_size(width: int, height: int) -> tuple[int, int]:
     """The nearest valid (width, height), rounding to multiples of 32 (at least 32)."""
     snap = lambda v: max(VIDEO_SPACE_SCALE, round(v / VIDEO_SPACE_SCALE) * VIDEO_SPACE_SCALE)  # noqa: E731
     return snap(width), snap(height)
+
+
+def _seconds(seconds: float | Fraction) -> Fraction:
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not math.isfinite(seconds):
+        raise ValueError(f"a length in seconds must be a finite number, got {seconds!r}")
+    if not seconds > 0:
+        raise ValueError(f"a clip needs a positive length in seconds, got {seconds!r}")
+    return Fraction(seconds)
+
+
+def _nearest_count(value: Fraction, step: int, offset: int) -> int:
+    """k ≥ 0 with ``offset + step·k`` nearest ``value``; halfway goes to the larger k."""
+    return max(0, math.floor((value - offset) / step + Fraction(1, 2)))
+
+
+def frames_for_seconds(seconds: float | Fraction, fps: Fraction) -> int:
+    """The frame count (8k+1) of a clip ``seconds`` long at ``fps``: the one whose duration,
+    frames / fps, is nearest to ``seconds`` (halfway goes to the longer clip; at least one frame).
+
+    Every front end (CLI, Empty Clip, extension) uses this one rule, so a length typed anywhere
+    gives the same clip: 1.85 s at 24 fps is 41 frames (1.71 s; 49 frames would be 2.04 s).
+    """
+    k = _nearest_count(_seconds(seconds) * Fraction(fps), VIDEO_TIME_SCALE, 1)
+    return 1 + VIDEO_TIME_SCALE * k
+
+
+def latent_frames_for_seconds(seconds: float | Fraction, fps: Fraction) -> int:
+    """Latent frames (8 pixel frames each) that add ``seconds`` to a clip: the count whose added
+    duration is nearest to ``seconds`` (halfway goes to the longer), at least one."""
+    return max(1, _nearest_count(_seconds(seconds) * Fraction(fps), VIDEO_TIME_SCALE, 0))
 
 
 def snap_frames(frames: int) -> int:

@@ -20,7 +20,7 @@ from .guidance import Guidance, GuidancePass, PassKind, plan_passes
 from .pass_batching import free_device_bytes, pass_activation_bytes, should_batch
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LatentState:
     latent: torch.Tensor  # (B, N, C)
     clean: torch.Tensor  # (B, N, C): the values masked tokens are pinned to
@@ -31,7 +31,12 @@ class LatentState:
     @staticmethod
     def empty(tokens: torch.Tensor, positions: torch.Tensor) -> LatentState:
         b, n, _ = tokens.shape
-        return LatentState(tokens, tokens.clone(), torch.ones(b, n, device=tokens.device), positions)
+        return LatentState(
+            latent=tokens,
+            clean=tokens.clone(),
+            mask=torch.ones(b, n, device=tokens.device),
+            positions=positions,
+        )
 
 
 def add_noise(state: LatentState, generator: torch.Generator, scale: float = 1.0) -> LatentState:
@@ -57,7 +62,7 @@ def euler_step(x: torch.Tensor, x0: torch.Tensor, sigma: float, sigma_next: floa
     return (x.float() + velocity.float() * (sigma_next - sigma)).to(x.dtype)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StepPreview:
     """What a progress callback sees after each step."""
 
@@ -147,24 +152,24 @@ class Denoiser:
         a_on = p.negative_prompt or not self.audio_guidance.skips(step)
         dtype = video.latent.dtype
         v = Stream(
-            video.latent,
-            video.positions,
-            sigma,
-            prompt.video.to(dtype),
-            None,
-            self._levels_of(video),
-            video.attention_bias,
-            v_on,
+            latent=video.latent,
+            positions=video.positions,
+            sigma=sigma,
+            context=prompt.video.to(dtype),
+            context_mask=None,
+            denoise_mask=self._levels_of(video),
+            self_attention_bias=video.attention_bias,
+            enabled=v_on,
         )
         a = Stream(
-            audio.latent,
-            audio.positions,
-            sigma,
-            prompt.audio.to(dtype),
-            None,
-            self._levels_of(audio),
-            audio.attention_bias,
-            a_on,
+            latent=audio.latent,
+            positions=audio.positions,
+            sigma=sigma,
+            context=prompt.audio.to(dtype),
+            context_mask=None,
+            denoise_mask=self._levels_of(audio),
+            self_attention_bias=audio.attention_bias,
+            enabled=a_on,
         )
         return v, a
 
@@ -269,5 +274,9 @@ def denoise(
         video = replace(video, latent=euler_step(video.latent, video_x0, values[i], values[i + 1]))
         audio = replace(audio, latent=euler_step(audio.latent, audio_x0, values[i], values[i + 1]))
         if on_step is not None:
-            on_step(StepPreview(i + 1, total, values[i + 1], video_x0, audio_x0))
+            on_step(
+                StepPreview(
+                    step=i + 1, total=total, sigma=values[i + 1], video_x0=video_x0, audio_x0=audio_x0
+                )
+            )
     return video, audio

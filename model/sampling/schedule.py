@@ -12,14 +12,25 @@ DISTILLED_SIGMAS = (1.0, 0.99375, 0.9875, 0.98125, 0.975, 0.909375, 0.725, 0.421
 DISTILLED_STAGE2_SIGMAS = (0.909375, 0.725, 0.421875, 0.0)
 
 _BASE_TOKENS, _MAX_TOKENS = 1024, 4096
+BASE_SHIFT, MAX_SHIFT = 0.95, 2.05
+
+
+def ltx2_shift(
+    tokens: int | None = None, *, max_shift: float = MAX_SHIFT, base_shift: float = BASE_SHIFT
+) -> float:
+    """The LTX-2 schedule's log-shift μ at a video token count (linear in it: ``base_shift`` at
+    1024 tokens, ``max_shift`` at 4096); σ maps to e^μ / (e^μ + 1/σ − 1). ``None``: 4096 tokens."""
+    tokens = _MAX_TOKENS if tokens is None else tokens
+    slope = (max_shift - base_shift) / (_MAX_TOKENS - _BASE_TOKENS)
+    return tokens * slope + (base_shift - slope * _BASE_TOKENS)
 
 
 def ltx2_sigmas(
     steps: int,
     tokens: int | None = None,
     *,
-    max_shift: float = 2.05,
-    base_shift: float = 0.95,
+    max_shift: float = MAX_SHIFT,
+    base_shift: float = BASE_SHIFT,
     stretch: bool = True,
     terminal: float = 0.1,
 ) -> torch.Tensor:
@@ -27,9 +38,7 @@ def ltx2_sigmas(
     non-zero σ equals ``terminal``. ``tokens=None`` uses 4096, as the reference pipelines do."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    tokens = _MAX_TOKENS if tokens is None else tokens
-    slope = (max_shift - base_shift) / (_MAX_TOKENS - _BASE_TOKENS)
-    shift = tokens * slope + (base_shift - slope * _BASE_TOKENS)
+    shift = ltx2_shift(tokens, max_shift=max_shift, base_shift=base_shift)
     sigmas = torch.linspace(1.0, 0.0, steps + 1)
     nonzero = sigmas != 0
     shifted = math.exp(shift) / (math.exp(shift) + (1 / sigmas - 1))

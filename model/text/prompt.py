@@ -30,7 +30,7 @@ _DIALOGUE_LEVEL_WORDS = {"soft": "quietly", "loud": "loudly"}
 _LINE = re.compile(r"^(?P<speaker>[^:()]+?)\s*(?:\((?P<how>[^)]*)\))?\s*:\s*(?P<words>.*\S)\s*$")
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class DialogueLine:
     speaker: str
     words: str
@@ -103,7 +103,11 @@ def parse_dialogue(text: str) -> list[DialogueLine]:
                     f"dialogue line {number}: {word!r} is neither a manner ({', '.join(MANNERS)}) "
                     f"nor a level ({', '.join(LEVELS)})"
                 )
-        lines.append(DialogueLine(match.group("speaker"), match.group("words"), manner, level))
+        lines.append(
+            DialogueLine(
+                speaker=match.group("speaker"), words=match.group("words"), manner=manner, level=level
+            )
+        )
     return lines
 
 

@@ -33,7 +33,7 @@ def _first(out):
     return out[0] if isinstance(out, tuple) else out
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Backend:
     """An optional attention kernel taking and returning (B, T, H, D) tensors."""
 
@@ -55,28 +55,28 @@ class Backend:
 # In order of preference: exact kernels first, SageAttention (8-bit QK) last.
 BACKENDS: tuple[Backend, ...] = (
     Backend(
-        "flash_attn_3",
-        "flash_attn_interface",
-        (9, 0),
-        (10, 0),
-        lambda d: d <= 256 and d % 8 == 0,
-        lambda m, q, k, v: _first(m.flash_attn_func(q, k, v)),
+        name="flash_attn_3",
+        module="flash_attn_interface",
+        min_capability=(9, 0),
+        below_capability=(10, 0),
+        head_dims=lambda d: d <= 256 and d % 8 == 0,
+        run=lambda m, q, k, v: _first(m.flash_attn_func(q, k, v)),
     ),
     Backend(
-        "flash_attn_2",
-        "flash_attn",
-        (8, 0),
-        None,
-        lambda d: d <= 256 and d % 8 == 0,
-        lambda m, q, k, v: m.flash_attn_func(q, k, v),
+        name="flash_attn_2",
+        module="flash_attn",
+        min_capability=(8, 0),
+        below_capability=None,
+        head_dims=lambda d: d <= 256 and d % 8 == 0,
+        run=lambda m, q, k, v: m.flash_attn_func(q, k, v),
     ),
     Backend(
-        "sage",
-        "sageattention",
-        (8, 0),
-        None,
-        lambda d: d in (64, 96, 128),
-        lambda m, q, k, v: m.sageattn(q, k, v, tensor_layout="NHD", is_causal=False),
+        name="sage",
+        module="sageattention",
+        min_capability=(8, 0),
+        below_capability=None,
+        head_dims=lambda d: d in (64, 96, 128),
+        run=lambda m, q, k, v: m.sageattn(q, k, v, tensor_layout="NHD", is_causal=False),
     ),
 )
 BACKEND_NAMES = (AUTO, SDPA, *(b.name for b in BACKENDS))

@@ -10,6 +10,7 @@ value ("level") and gathered per token.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -20,7 +21,32 @@ from .perturbations import BlockSkips, Keep, Perturbations
 from .rope import Rope, make_rope
 
 
-@dataclass
+class Rows(NamedTuple):
+    """Which rows of a scale-shift table modulate one sub-layer (the checkpoints fix the order)."""
+
+    shift: int
+    scale: int
+    gate: int
+
+
+class Modulation(NamedTuple):
+    """Per-token AdaLN values of one sub-layer: its input x·(1 + scale) + shift, its output × gate."""
+
+    shift: torch.Tensor
+    scale: torch.Tensor
+    gate: torch.Tensor
+
+
+# Rows of each stream's ``scale_shift_table`` (9 rows with cross-attention AdaLN, else 6).
+SELF_ATTENTION = Rows(shift=0, scale=1, gate=2)
+FEED_FORWARD = Rows(shift=3, scale=4, gate=5)
+TEXT_QUERY = Rows(shift=6, scale=7, gate=8)
+# Rows of ``scale_shift_table_a2v_ca_*``: scale before shift here, and one shared gate row.
+AUDIO_TO_VIDEO = Rows(shift=1, scale=0, gate=4)
+VIDEO_TO_AUDIO = Rows(shift=3, scale=2, gate=4)
+
+
+@dataclass(kw_only=True)
 class Stream:
     """One modality as the transformer receives it.
 
@@ -77,11 +103,10 @@ class TokenLevels:
         return torch.gather(x, 1, self.index[..., None].expand(-1, -1, x.shape[-1]))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class _StreamState:
-    """A stream inside the blocks: hidden state plus the per-call values blocks read."""
+    """What the blocks read of a stream besides its hidden state: the same for every block of a call."""
 
-    x: torch.Tensor
     levels: TokenLevels
     mod: torch.Tensor  # (B, K, n, D) from adaln_single
     embedded: torch.Tensor  # (B, K, D)
@@ -96,15 +121,27 @@ class _StreamState:
     attention_bias: torch.Tensor | None
     enabled: bool
 
-    def ada(self, table: torch.Tensor, i: int) -> torch.Tensor:
+    def _row(self, table: torch.Tensor, i: int) -> torch.Tensor:
         return self.levels.per_token(table[i].to(self.mod.dtype) + self.mod[:, :, i])
 
-    def cross_ada(self, table: torch.Tensor, i: int) -> torch.Tensor:
-        if i < 4:
-            value = table[i].to(self.cross_mod.dtype) + self.cross_mod[:, :, i]
-        else:
-            value = table[i].to(self.cross_gate.dtype) + self.cross_gate[:, :, 0]
-        return self.cross_levels.per_token(value)
+    def modulation(self, table: torch.Tensor, rows: Rows) -> Modulation:
+        """A self-attention, feed-forward or text-query modulation from the stream's own table."""
+        return Modulation(
+            self._row(table, rows.shift), self._row(table, rows.scale), self._row(table, rows.gate)
+        )
+
+    def _cross_row(self, table: torch.Tensor, i: int) -> torch.Tensor:
+        return self.cross_levels.per_token(table[i].to(self.cross_mod.dtype) + self.cross_mod[:, :, i])
+
+    def cross_shift_scale(self, table: torch.Tensor, rows: Rows) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shift and scale of an audio↔video cross-attention input (from ``cross_mod``)."""
+        return self._cross_row(table, rows.shift), self._cross_row(table, rows.scale)
+
+    def cross_gate_for(self, table: torch.Tensor, rows: Rows) -> torch.Tensor:
+        """The gate on an audio↔video cross-attention output (from ``cross_gate``)."""
+        return self.cross_levels.per_token(
+            table[rows.gate].to(self.cross_gate.dtype) + self.cross_gate[:, :, 0]
+        )
 
 
 class AVBlock(nn.Module):
@@ -144,6 +181,7 @@ class AVBlock(nn.Module):
 
     def _self_and_text(
         self,
+        x: torch.Tensor,
         s: _StreamState,
         table: torch.Tensor,
         prompt_table: torch.Tensor | None,
@@ -151,45 +189,68 @@ class AVBlock(nn.Module):
         text_attn: Attention,
         skip: Keep,
     ) -> torch.Tensor:
-        x = s.x
         keep, skip_all = skip
-        h = modulate(rms_norm(x, self.eps), s.ada(table, 0), s.ada(table, 1))
-        h = self_attn(h, rope=s.rope, mask=s.attention_bias, keep=keep, skip_all=skip_all)
-        x = torch.addcmul(x, h, s.ada(table, 2))
+        m = s.modulation(table, SELF_ATTENTION)
+        h = self_attn(
+            modulate(rms_norm(x, self.eps), m.shift, m.scale),
+            rope=s.rope,
+            mask=s.attention_bias,
+            keep=keep,
+            skip_all=skip_all,
+        )
+        x = torch.addcmul(x, h, m.gate)
         if prompt_table is None:
             return x + text_attn(rms_norm(x, self.eps), s.context, mask=s.context_mask)
-        q = modulate(rms_norm(x, self.eps), s.ada(table, 6), s.ada(table, 7))
+        q = s.modulation(table, TEXT_QUERY)
         kv = prompt_table.to(s.prompt_mod.dtype) + s.prompt_mod
         context = modulate(s.context, kv[:, :, 0], kv[:, :, 1])
-        return torch.addcmul(x, text_attn(q, context, mask=s.context_mask), s.ada(table, 8))
+        h = text_attn(modulate(rms_norm(x, self.eps), q.shift, q.scale), context, mask=s.context_mask)
+        return torch.addcmul(x, h, q.gate)
 
+    @staticmethod
     def _cross(
-        self,
         q: _StreamState,
         kv: _StreamState,
         q_norm: torch.Tensor,
         kv_norm: torch.Tensor,
         q_table: torch.Tensor,
         kv_table: torch.Tensor,
-        first: int,
+        rows: Rows,
         attn: Attention,
         keep: torch.Tensor | None,
     ) -> torch.Tensor:
-        """Cross-attention from stream ``q`` to stream ``kv``; rows first/first+1 are (scale, shift)."""
-        q_in = modulate(q_norm, q.cross_ada(q_table, first + 1), q.cross_ada(q_table, first))
-        kv_in = modulate(kv_norm, kv.cross_ada(kv_table, first + 1), kv.cross_ada(kv_table, first))
-        out = attn(q_in, kv_in, rope=q.cross_rope, key_rope=kv.cross_rope) * q.cross_ada(q_table, 4)
+        """Cross-attention from stream ``q`` to stream ``kv``, each modulated by its own table's ``rows``."""
+        q_in = modulate(q_norm, *q.cross_shift_scale(q_table, rows))
+        kv_in = modulate(kv_norm, *kv.cross_shift_scale(kv_table, rows))
+        out = attn(q_in, kv_in, rope=q.cross_rope, key_rope=kv.cross_rope) * q.cross_gate_for(q_table, rows)
         return out if keep is None else out * keep
 
-    def forward(self, v: _StreamState, a: _StreamState, perturbations: Perturbations) -> None:
-        self.compute(v, a, perturbations.at_block(self.idx, v.x))
+    def _feed_forward(
+        self, x: torch.Tensor, s: _StreamState, table: torch.Tensor, ff: FeedForward
+    ) -> torch.Tensor:
+        m = s.modulation(table, FEED_FORWARD)
+        return torch.addcmul(x, ff(modulate(rms_norm(x, self.eps), m.shift, m.scale)), m.gate)
 
-    def compute(self, v: _StreamState, a: _StreamState, skips: BlockSkips) -> None:
-        """The block's math, given its skip decisions (what ``compile_blocks`` compiles)."""
-        run_v = v.enabled and v.x.numel() > 0
-        run_a = a.enabled and a.x.numel() > 0
+    def forward(
+        self,
+        vx: torch.Tensor,
+        ax: torch.Tensor,
+        v: _StreamState,
+        a: _StreamState,
+        perturbations: Perturbations,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.compute(vx, ax, v, a, perturbations.at_block(self.idx, vx))
+
+    def compute(
+        self, vx: torch.Tensor, ax: torch.Tensor, v: _StreamState, a: _StreamState, skips: BlockSkips
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The block's math, given its skip decisions (what ``compile_blocks`` compiles): the video
+        and audio hidden states after this block."""
+        run_v = v.enabled and vx.numel() > 0
+        run_a = a.enabled and ax.numel() > 0
         if run_v:
-            v.x = self._self_and_text(
+            vx = self._self_and_text(
+                vx,
                 v,
                 self.scale_shift_table,
                 self.prompt_scale_shift_table,
@@ -198,7 +259,8 @@ class AVBlock(nn.Module):
                 skips.video_self,
             )
         if run_a:
-            a.x = self._self_and_text(
+            ax = self._self_and_text(
+                ax,
                 a,
                 self.audio_scale_shift_table,
                 self.audio_prompt_scale_shift_table,
@@ -206,27 +268,38 @@ class AVBlock(nn.Module):
                 self.audio_attn2,
                 skips.audio_self,
             )
-        run_a2v = run_v and a.x.numel() > 0
-        run_v2a = run_a and v.x.numel() > 0
+        run_a2v = run_v and ax.numel() > 0
+        run_v2a = run_a and vx.numel() > 0
         if run_a2v or run_v2a:
-            v_norm, a_norm = rms_norm(v.x, self.eps), rms_norm(a.x, self.eps)
+            v_norm, a_norm = rms_norm(vx, self.eps), rms_norm(ax, self.eps)
             vt, at = self.scale_shift_table_a2v_ca_video, self.scale_shift_table_a2v_ca_audio
+            # Both directions read the hidden states from before either cross-attention.
             if run_a2v:
                 keep, skip_all = skips.audio_to_video
                 if not skip_all:
-                    v.x = v.x + self._cross(v, a, v_norm, a_norm, vt, at, 0, self.audio_to_video_attn, keep)
+                    a2v = self.audio_to_video_attn
+                    vx = vx + self._cross(v, a, v_norm, a_norm, vt, at, AUDIO_TO_VIDEO, a2v, keep)
             if run_v2a:
                 keep, skip_all = skips.video_to_audio
                 if not skip_all:
-                    a.x = a.x + self._cross(a, v, a_norm, v_norm, at, vt, 2, self.video_to_audio_attn, keep)
+                    v2a = self.video_to_audio_attn
+                    ax = ax + self._cross(a, v, a_norm, v_norm, at, vt, VIDEO_TO_AUDIO, v2a, keep)
         if run_v:
-            t = self.scale_shift_table
-            h = self.ff(modulate(rms_norm(v.x, self.eps), v.ada(t, 3), v.ada(t, 4)))
-            v.x = torch.addcmul(v.x, h, v.ada(t, 5))
+            vx = self._feed_forward(vx, v, self.scale_shift_table, self.ff)
         if run_a:
-            t = self.audio_scale_shift_table
-            h = self.audio_ff(modulate(rms_norm(a.x, self.eps), a.ada(t, 3), a.ada(t, 4)))
-            a.x = torch.addcmul(a.x, h, a.ada(t, 5))
+            ax = self._feed_forward(ax, a, self.audio_scale_shift_table, self.audio_ff)
+        return vx, ax
+
+
+class _StreamModules(NamedTuple):
+    """One stream's input-side modules of the transformer."""
+
+    patchify: nn.Linear
+    adaln: AdaLNSingle
+    caption_projection: CaptionProjection | None
+    prompt_adaln: AdaLNSingle | None
+    cross_scale_shift: AdaLNSingle
+    cross_gate: AdaLNSingle
 
 
 class AVTransformer(nn.Module):
@@ -285,38 +358,45 @@ class AVTransformer(nn.Module):
             return TokenLevels.from_mask(own.sigma, own.denoise_mask)
         return TokenLevels(other.sigma[:, None].float(), None)
 
-    def _prepare(
-        self,
-        s: Stream,
-        other: Stream,
-        *,
-        audio: bool,
-    ) -> _StreamState:
+    def _stream_modules(self, audio: bool) -> _StreamModules:
+        if audio:
+            return _StreamModules(
+                self.audio_patchify_proj,
+                self.audio_adaln_single,
+                self.audio_caption_projection,
+                self.audio_prompt_adaln_single,
+                self.av_ca_audio_scale_shift_adaln_single,
+                self.av_ca_v2a_gate_adaln_single,
+            )
+        return _StreamModules(
+            self.patchify_proj,
+            self.adaln_single,
+            self.caption_projection,
+            self.prompt_adaln_single,
+            self.av_ca_video_scale_shift_adaln_single,
+            self.av_ca_a2v_gate_adaln_single,
+        )
+
+    def _prepare(self, s: Stream, other: Stream, *, audio: bool) -> tuple[torch.Tensor, _StreamState]:
+        """The stream's first hidden state, and what every block reads of it."""
         c = self.cfg
-        prefix = "audio_" if audio else ""
+        parts = self._stream_modules(audio)
         dim, heads = (c.audio_dim, c.audio_heads) if audio else (c.video_dim, c.video_heads)
         max_pos = c.audio_max_pos if audio else c.video_max_pos
         dtype = s.latent.dtype
-        x = getattr(self, f"{prefix}patchify_proj")(s.latent)
+        x = parts.patchify(s.latent)
         levels = TokenLevels.from_mask(s.sigma, s.denoise_mask)
-        mod, embedded = getattr(self, f"{prefix}adaln_single")(levels.values * c.timestep_scale, dtype)
-        context = s.context
-        projection = getattr(self, f"{prefix}caption_projection")
-        if projection is not None:
-            context = projection(context)
+        mod, embedded = parts.adaln(levels.values * c.timestep_scale, dtype)
+        context = s.context if parts.caption_projection is None else parts.caption_projection(s.context)
         prompt_mod = None
-        prompt_adaln = getattr(self, f"{prefix}prompt_adaln_single")
-        if prompt_adaln is not None:
-            prompt_mod, _ = prompt_adaln(s.sigma[:, None].float() * c.timestep_scale, dtype)
+        if parts.prompt_adaln is not None:
+            prompt_mod, _ = parts.prompt_adaln(s.sigma[:, None].float() * c.timestep_scale, dtype)
         cross_levels = self._cross_levels(s, other)
         scaled = cross_levels.values * c.timestep_scale
-        ss = self.av_ca_audio_scale_shift_adaln_single if audio else self.av_ca_video_scale_shift_adaln_single
-        gate = self.av_ca_v2a_gate_adaln_single if audio else self.av_ca_a2v_gate_adaln_single
-        cross_mod, _ = ss(scaled, dtype)
-        cross_gate, _ = gate(scaled * (c.av_timestep_scale / c.timestep_scale), dtype)
+        cross_mod, _ = parts.cross_scale_shift(scaled, dtype)
+        cross_gate, _ = parts.cross_gate(scaled * (c.av_timestep_scale / c.timestep_scale), dtype)
         cross_max = (max(c.video_max_pos[0], c.audio_max_pos[0]),)
-        return _StreamState(
-            x=x,
+        return x, _StreamState(
             levels=levels,
             mod=mod,
             embedded=embedded,
@@ -332,11 +412,14 @@ class AVTransformer(nn.Module):
             enabled=s.enabled,
         )
 
-    def _output(self, s: _StreamState, table: torch.Tensor, norm: nn.Module, proj: nn.Module) -> torch.Tensor:
+    @staticmethod
+    def _output(
+        x: torch.Tensor, s: _StreamState, table: torch.Tensor, norm: nn.Module, proj: nn.Module
+    ) -> torch.Tensor:
         values = table[None, None].to(s.embedded.dtype) + s.embedded[:, :, None]
         shift = s.levels.per_token(values[:, :, 0])
         scale = s.levels.per_token(values[:, :, 1])
-        return proj(modulate(norm(s.x), shift, scale))
+        return proj(modulate(norm(x), shift, scale))
 
     def forward(
         self, video: Stream, audio: Stream, perturbations: Perturbations | None = None
@@ -345,11 +428,11 @@ class AVTransformer(nn.Module):
         perturbations = perturbations or Perturbations.none(batch)
         if len(perturbations.per_sample) != batch:
             raise ValueError(f"perturbations cover {len(perturbations.per_sample)} samples, batch is {batch}")
-        v = self._prepare(video, audio, audio=False)
-        a = self._prepare(audio, video, audio=True)
+        vx, v = self._prepare(video, audio, audio=False)
+        ax, a = self._prepare(audio, video, audio=True)
         for block in self.transformer_blocks:
-            block(v, a, perturbations)
+            vx, ax = block(vx, ax, v, a, perturbations)
         return (
-            self._output(v, self.scale_shift_table, self.norm_out, self.proj_out),
-            self._output(a, self.audio_scale_shift_table, self.audio_norm_out, self.audio_proj_out),
+            self._output(vx, v, self.scale_shift_table, self.norm_out, self.proj_out),
+            self._output(ax, a, self.audio_scale_shift_table, self.audio_norm_out, self.audio_proj_out),
         )

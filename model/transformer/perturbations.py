@@ -37,7 +37,7 @@ def skip(kind: Skip, blocks: Iterable[int] | None = None) -> SkipRule:
 Keep = tuple[torch.Tensor | None, bool]
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class BlockSkips:
     """One block's decisions per attention kind: (per-sample keep factor or None, all skipped).
 
@@ -87,8 +87,8 @@ class Perturbations:
 
     def at_block(self, block: int, like: torch.Tensor) -> BlockSkips:
         return BlockSkips(
-            self.keep(Skip.VIDEO_SELF, block, like),
-            self.keep(Skip.AUDIO_SELF, block, like),
-            self.keep(Skip.AUDIO_TO_VIDEO, block, like),
-            self.keep(Skip.VIDEO_TO_AUDIO, block, like),
+            video_self=self.keep(Skip.VIDEO_SELF, block, like),
+            audio_self=self.keep(Skip.AUDIO_SELF, block, like),
+            audio_to_video=self.keep(Skip.AUDIO_TO_VIDEO, block, like),
+            video_to_audio=self.keep(Skip.VIDEO_TO_AUDIO, block, like),
         )

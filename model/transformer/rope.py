@@ -37,7 +37,7 @@ def _axis_scale(max_pos: tuple[int, ...], dtype: torch.dtype, device: torch.devi
     return torch.tensor(max_pos, dtype=dtype).view(1, len(max_pos), 1).to(device)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Rope:
     """Cosines and signed sines (B, T, H·D) laid out like the queries they rotate.
 
@@ -52,7 +52,7 @@ class Rope:
     heads: int
 
     def to(self, dtype: torch.dtype) -> Rope:
-        return Rope(self.cos.to(dtype), self.sin.to(dtype), self.layout, self.heads)
+        return Rope(cos=self.cos.to(dtype), sin=self.sin.to(dtype), layout=self.layout, heads=self.heads)
 
 
 def rope_angles(
@@ -107,7 +107,7 @@ def make_rope(
         cos, sin = (t.unflatten(-1, (heads, -1)) for t in (cos, sin))
         cos = torch.cat((cos, cos), dim=-1).flatten(-2)
         sin = torch.cat((-sin, sin), dim=-1).flatten(-2)
-    return Rope(cos.to(dtype), sin.to(dtype), layout, heads)
+    return Rope(cos=cos.to(dtype), sin=sin.to(dtype), layout=layout, heads=heads)
 
 
 def _partners(x: torch.Tensor, rope: Rope) -> torch.Tensor:

@@ -31,7 +31,7 @@ ENCODER_BLOCKS = {"res_x", "res_x_y", *ENCODER_STRIDES}
 DECODER_BLOCKS = {"res_x", "res_x_y", *DECODER_STRIDES}
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class BlockSpec:
     """One entry of ``encoder_blocks`` / ``decoder_blocks``."""
 
@@ -58,7 +58,7 @@ class BlockSpec:
         return 1
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class VideoVAEConfig:
     latent_channels: int = 128
     in_channels: int = 3
@@ -106,13 +106,13 @@ def _block(entry: Any, allowed: set[str], where: str) -> BlockSpec:
             f"vae config: {where} block {name!r} is not supported; known blocks: {', '.join(sorted(allowed))}"
         )
     if isinstance(params, int):
-        return BlockSpec(name, num_layers=params)
+        return BlockSpec(name=name, num_layers=params)
     if not isinstance(params, dict):
         raise ValueError(
             f"vae config: {where} block {name!r} has params {params!r}; expected an int or a dict"
         )
     return BlockSpec(
-        name,
+        name=name,
         num_layers=int(params.get("num_layers", 1)),
         multiplier=None if params.get("multiplier") is None else int(params["multiplier"]),
         inject_noise=bool(params.get("inject_noise", False)),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class VideoTiling:
     """Decode tile sizes in output pixels and frames; a tile size of 0 turns tiling off on that axis."""
 

@@ -21,7 +21,7 @@ from .blocks import LatentStatistics, depth_to_space
 RATIONAL_SCALES = {0.75: (3, 4), 1.5: (3, 2), 2.0: (2, 1), 4.0: (4, 1)}  # scale → (up, down)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class UpsamplerConfig:
     in_channels: int = 128
     mid_channels: int = 512

@@ -84,7 +84,7 @@ class BigVGANGenerator(MelGenerator):
         return ANTIALIAS_REACH
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class BandwidthConfig:
     """The ``bwe`` subsection: its generator plus the causal STFT it listens through."""
 

@@ -106,7 +106,7 @@ class Vocoder(Protocol):
     def __call__(self, mel: torch.Tensor) -> torch.Tensor: ...
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class VocoderSpec:
     """A parsed ``vocoder`` section: its kind and what building it needs."""
 
@@ -215,7 +215,14 @@ def _bandwidth(section: dict[str, Any], main_rate: int) -> BandwidthConfig:
         final_activation=None,
     )
 
-    cfg = BandwidthConfig(generator, rate_in, rate_out, hop, int(section["n_fft"]), mels)
+    cfg = BandwidthConfig(
+        generator=generator,
+        input_sample_rate=rate_in,
+        output_sample_rate=rate_out,
+        hop_length=hop,
+        n_fft=int(section["n_fft"]),
+        mel_bins=mels,
+    )
     if generator.hop != hop * cfg.ratio:
         raise ValueError(
             f"vocoder.bwe: its generator makes {generator.hop} samples per STFT frame, but hop_length {hop} "
@@ -257,7 +264,7 @@ def vocoder_spec(config: dict[str, Any], keys: frozenset[str] | set[str] = froze
             raise ValueError(
                 f"griffin_lim needs n_iter ≥ 1 and 0 ≤ momentum < 1, got {gl.n_iter}, {gl.momentum}"
             )
-        return VocoderSpec("griffin_lim", griffin_lim=gl)
+        return VocoderSpec(kind="griffin_lim", griffin_lim=gl)
     if kind == "bigvgan_bwe":
         main_section, bwe_section = section.get("vocoder"), section.get("bwe")
         if not isinstance(main_section, dict) or not isinstance(bwe_section, dict):
@@ -266,12 +273,12 @@ def vocoder_spec(config: dict[str, Any], keys: frozenset[str] | set[str] = froze
         if main.resblock != "AMP1":
             raise ValueError("vocoder.vocoder: bandwidth extension follows a BigVGAN (resblock 'AMP1')")
         bwe = _bandwidth(bwe_section, main.sample_rate)
-        return VocoderSpec("bigvgan_bwe", generator=main, bwe=bwe)
+        return VocoderSpec(kind="bigvgan_bwe", generator=main, bwe=bwe)
     if kind in ("hifigan", "bigvgan"):
         gen = _generator(section, mel.frames_per_second, mel.mel_bins, "vocoder")
         if (gen.resblock == "AMP1") != (kind == "bigvgan"):
             raise ValueError(f"vocoder type {kind!r} does not match resblock {gen.resblock!r}")
-        return VocoderSpec(kind, generator=gen)
+        return VocoderSpec(kind=kind, generator=gen)
     raise ValueError(
         f"vocoder type must be 'hifigan', 'bigvgan', 'bigvgan_bwe' or 'griffin_lim', got {kind!r}"
     )

@@ -23,7 +23,7 @@ MEL_INVERSION_ITERS = 32
 MAGNITUDE_FLOOR = 1e-10
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class GriffinLimConfig:
     mel: MelConfig = MelConfig()
     n_iter: int = 32

@@ -23,7 +23,7 @@ POST_LRELU_SLOPE = 0.01  # the final activation is torch's default LeakyReLU in 
 EDGE_KERNEL = 7
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class GeneratorConfig:
     """One mel → waveform generator (the ``vocoder`` section, or a subsection of it in LTX-2.3)."""
 

@@ -109,7 +109,7 @@ def Custom(io_type: str) -> type:  # noqa: N802 (ComfyUI's name)
     return _CUSTOM[io_type]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Schema:
     node_id: str
     display_name: str | None = None

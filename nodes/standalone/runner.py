@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import NODES, host
 from ..host import io
+from . import runtime
 from .load_image import LoadImage
 
 log = logging.getLogger(__name__)
@@ -187,8 +188,8 @@ def run_prompt(
     problems = validate(prompt, classes)
     if problems:
         raise WorkflowError("the workflow cannot run:\n  " + "\n  ".join(problems))
-    host.clear_interrupt()
-    host.take_recorded_outputs()
+    runtime.clear_interrupt()
+    runtime.take_recorded_outputs()
     results: dict[str, tuple] = {}
     run = RunResult()
     for node_id in _order(prompt, classes):
@@ -207,10 +208,10 @@ def run_prompt(
                 )
         if on_node is not None:
             on_node(node_id, node["class_type"])
-        with host.running_node(node_id):
+        with runtime.running_node(node_id):
             output = _with_hidden(cls, node_id, prompt, extra_pnginfo).execute(**kwargs)
         results[node_id] = output.args
         if output.ui:
             run.ui[node_id] = output.ui
-    run.files = host.take_recorded_outputs()
+    run.files = runtime.take_recorded_outputs()
     return run

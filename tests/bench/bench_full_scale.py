@@ -51,7 +51,7 @@ GiB = 2**30
 FPS = 24
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Scale:
     name: str
     layers: int
@@ -72,8 +72,28 @@ class Scale:
 
 SCALES = {
     # LTX-2.3 22B: 121 frames at 768×512 → 16×16×24 latent; 5 s of audio → 126 latent frames.
-    "full": Scale("full", 48, 32, 128, 32, 64, (16, 16, 24), 126, 1024),
-    "small": Scale("small", 4, 8, 64, 8, 32, (3, 8, 12), 18, 128),
+    "full": Scale(
+        name="full",
+        layers=48,
+        video_heads=32,
+        video_head_dim=128,
+        audio_heads=32,
+        audio_head_dim=64,
+        latent=(16, 16, 24),
+        audio_frames=126,
+        text_tokens=1024,
+    ),
+    "small": Scale(
+        name="small",
+        layers=4,
+        video_heads=8,
+        video_head_dim=64,
+        audio_heads=8,
+        audio_head_dim=32,
+        latent=(3, 8, 12),
+        audio_frames=18,
+        text_tokens=128,
+    ),
 }
 
 
@@ -135,7 +155,7 @@ def build_reference(config: dict, device, dtype):
 # --- inputs -------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Inputs:
     video: torch.Tensor
     audio: torch.Tensor
@@ -149,10 +169,10 @@ def make_inputs(s: Scale, device, dtype) -> Inputs:
     f, h, w = s.latent
     rnd = lambda *shape: torch.randn(*shape, generator=g).to(device, dtype)  # noqa: E731
     return Inputs(
-        rnd(1, 128, f, h, w),
-        rnd(1, 8, s.audio_frames, 16),
-        rnd(1, s.text_tokens, s.video_heads * s.video_head_dim),
-        rnd(1, s.text_tokens, s.audio_heads * s.audio_head_dim),
+        video=rnd(1, 128, f, h, w),
+        audio=rnd(1, 8, s.audio_frames, 16),
+        video_context=rnd(1, s.text_tokens, s.video_heads * s.video_head_dim),
+        audio_context=rnd(1, s.text_tokens, s.audio_heads * s.audio_head_dim),
     )
 
 
@@ -162,8 +182,8 @@ def our_call(model: AVTransformer, x: Inputs) -> Callable[[], tuple]:
     sigma = torch.full((1,), x.sigma, device=device)
     v_pos = video_positions(1, f, h, w, FPS, device=device)
     a_pos = audio_positions(1, x.audio.shape[2], device=device)
-    v = Stream(video_tokens(x.video), v_pos, sigma, x.video_context)
-    a = Stream(audio_tokens(x.audio), a_pos, sigma, x.audio_context)
+    v = Stream(latent=video_tokens(x.video), positions=v_pos, sigma=sigma, context=x.video_context)
+    a = Stream(latent=audio_tokens(x.audio), positions=a_pos, sigma=sigma, context=x.audio_context)
     return lambda: model(v, a)
 
 
@@ -231,10 +251,10 @@ def transformer_flops(config: dict, s: Scale) -> int:
     f, h, w = s.latent
     meta = torch.device("meta")
     x = Inputs(
-        torch.empty(1, 128, f, h, w, device=meta),
-        torch.empty(1, 8, s.audio_frames, 16, device=meta),
-        torch.empty(1, s.text_tokens, s.video_heads * s.video_head_dim, device=meta),
-        torch.empty(1, s.text_tokens, s.audio_heads * s.audio_head_dim, device=meta),
+        video=torch.empty(1, 128, f, h, w, device=meta),
+        audio=torch.empty(1, 8, s.audio_frames, 16, device=meta),
+        video_context=torch.empty(1, s.text_tokens, s.video_heads * s.video_head_dim, device=meta),
+        audio_context=torch.empty(1, s.text_tokens, s.audio_heads * s.audio_head_dim, device=meta),
     )
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
@@ -280,7 +300,7 @@ def report(label: str, seconds: float, peak: int | None = None, base: float | No
 # --- sections -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Comparison:
     reference_s: float | None
     ours_s: float
@@ -312,7 +332,13 @@ def reference_and_ours(args, config, device, dtype, x: Inputs) -> tuple[AVTransf
         ours_times.append(timed(call, device, args.warmup, args.reps)[0])
     agreement = None if ref_out is None else max_rel_diff(out, ref_out)
     reference_s = statistics.median(ref_times) if ref_times else None
-    return model, call, Comparison(reference_s, statistics.median(ours_times), peak, agreement)
+    return (
+        model,
+        call,
+        Comparison(
+            reference_s=reference_s, ours_s=statistics.median(ours_times), ours_peak=peak, agreement=agreement
+        ),
+    )
 
 
 def streamed_runs(args, model, call, device, label: str) -> None:

@@ -93,8 +93,15 @@ def main() -> None:
     actx = torch.randn(1, s, ah * ad, generator=g).to(device, dtype)
     sigma = torch.full((1,), 0.7, device=device)
 
-    v_stream = Stream(video_tokens(video), video_positions(1, f, h, w, 24, device=device), sigma, vctx)
-    a_stream = Stream(audio_tokens(audio), audio_positions(1, t, device=device), sigma, actx)
+    v_stream = Stream(
+        latent=video_tokens(video),
+        positions=video_positions(1, f, h, w, 24, device=device),
+        sigma=sigma,
+        context=vctx,
+    )
+    a_stream = Stream(
+        latent=audio_tokens(audio), positions=audio_positions(1, t, device=device), sigma=sigma, context=actx
+    )
     vstate = VideoLatentTools(VideoLatentPatchifier(1), VideoLatentShape.from_torch_shape(video.shape), 24.0)
     astate = AudioLatentTools(AudioPatchifier(1), AudioLatentShape.from_torch_shape(audio.shape))
     vs = vstate.create_initial_state(device, dtype, video)

@@ -58,7 +58,12 @@ def latent_for(decoder: VideoDecoder, args, frames: int) -> torch.Tensor:
 
 
 def tiling(args) -> VideoTiling:
-    return VideoTiling(args.tile_pixels, args.overlap_pixels, args.tile_frames, args.overlap_frames)
+    return VideoTiling(
+        tile_pixels=args.tile_pixels,
+        overlap_pixels=args.overlap_pixels,
+        tile_frames=args.tile_frames,
+        overlap_frames=args.overlap_frames,
+    )
 
 
 def run(decoder: VideoDecoder, latent: torch.Tensor, mode: str, args) -> int:

@@ -20,7 +20,11 @@ from talkies.toyworld.metrics import ClipInput, evaluate_many, summary_row, writ
 
 @pytest.fixture(scope="module")
 def clips():
-    ball = render(build_spec("impacts", balls=[BallSpec("red", "big", 0.3, fall_frames=8)], ambience="rain"))
+    ball = render(
+        build_spec(
+            "impacts", balls=[BallSpec(colour="red", size="big", x=0.3, fall_frames=8)], ambience="rain"
+        )
+    )
     voice = render(build_spec("voice", manner="says", pacing="fast", seed=2))
     return {"ball.mp4": ball, "voice.mp4": voice}
 
@@ -102,7 +106,15 @@ def test_bad_inputs_say_how_to_fix_them(tmp_path, fake_media):
 
 def test_batch_rows_and_tables_in_memory(tmp_path, clips):
     inputs = [
-        ClipInput(name, c.frames, c.fps, c.waveform, c.sample_rate, c.caption) for name, c in clips.items()
+        ClipInput(
+            name=name,
+            frames=c.frames,
+            fps=c.fps,
+            waveform=c.waveform,
+            sample_rate=c.sample_rate,
+            caption=c.caption,
+        )
+        for name, c in clips.items()
     ]
     results, rows = evaluate_many(inputs)
     assert len(results) == len(rows) == 2

@@ -10,7 +10,8 @@ import av
 import pytest
 import torch
 
-from talkies.model.media.mp4 import as_fps, probe_clip, read_clip, write_clip
+from talkies.model.media.fps import as_fps
+from talkies.model.media.mp4 import probe_clip, read_clip, write_clip
 
 from media_samples import audio, moving_frames, tone, top_level_boxes
 

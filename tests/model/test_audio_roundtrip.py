@@ -124,7 +124,7 @@ def _envelope_peaks(wave: torch.Tensor, rate: int, window: int) -> list[float]:
 def test_griffin_lim_inverts_the_front_end():
     """No VAE: mel of a chirp → Griffin-Lim → a signal whose mel matches, with clicks where they were."""
     cfg = MelConfig()
-    vocoder = GriffinLimVocoder(GriffinLimConfig(cfg, n_iter=32))
+    vocoder = GriffinLimVocoder(GriffinLimConfig(mel=cfg, n_iter=32))
     sweep = chirp(1.0, 16000)
     mel = log_mel(sweep, cfg)
     out = vocoder(mel)

@@ -9,16 +9,12 @@ import torch
 
 from talkies.model.media.audio_conform import samples_for_frames
 from talkies.model.media.waveform import Waveform
+from talkies.model.pipeline.decode import decode_audio, decode_video
+from talkies.model.pipeline.empty_clip import empty_latent
 from talkies.model.pipeline.extend import equal_power_crossfade, extend_latent, extend_media, plan_window
-from talkies.model.pipeline.generate import (
-    decode_audio,
-    decode_video,
-    empty_latent,
-    encode_prompts,
-    sample,
-    sigmas_for,
-)
 from talkies.model.pipeline.join import ClipPart, join_clips
+from talkies.model.pipeline.sample import sample, sigmas_for
+from talkies.model.pipeline.text_encode import encode_prompts
 from talkies.model.sampling.guidance import Guidance
 
 NO_CFG = Guidance()

@@ -60,7 +60,7 @@ def test_masked_frames_keep_their_values_and_others_move(model):
     video[:, :, :1] = first
     mask = torch.ones(1, 1, 3, 1, 1)
     mask[:, :, 0] = 0
-    lat = AVLatent(video, lat.audio, lat.fps, video_mask=mask)
+    lat = AVLatent(video=video, audio=lat.audio, fps=lat.fps, video_mask=mask)
     out = sample_clip(
         model,
         lat,
@@ -82,7 +82,7 @@ def test_keyframes_guide_but_do_not_change_the_shape(model):
     plain = sample_clip(model, lat, _prompt(0), None, ltx2_sigmas(2), seed=3)
     guided = sample_clip(
         model,
-        AVLatent(lat.video, lat.audio, lat.fps, keyframes=(key,)),
+        AVLatent(video=lat.video, audio=lat.audio, fps=lat.fps, keyframes=(key,)),
         _prompt(0),
         None,
         ltx2_sigmas(2),

@@ -76,7 +76,7 @@ def _states(model, device):
     video, audio = tiny_streams(model, batch=1, frames=3)
     v_mask = torch.ones(1, video.latent.shape[1], device=device)
     v_mask[:, :6] = 0.0  # a clean first latent frame
-    v = LatentState(video.latent, video.latent.clone(), v_mask, video.positions)
+    v = LatentState(latent=video.latent, clean=video.latent.clone(), mask=v_mask, positions=video.positions)
     a = LatentState.empty(audio.latent, audio.positions)
     g = torch.Generator().manual_seed(0)
     return add_noise(v, g), add_noise(a, g)

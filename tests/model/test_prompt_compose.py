@@ -8,9 +8,9 @@ from talkies.model.text.prompt import DialogueLine, SoundLayer, compose_prompt, 
 def test_dialogue_lines_parse_speaker_manner_level_and_words():
     lines = parse_dialogue("Anna (whispers): I told you so\n\nBen (shouts, loud): Stop!\nCleo: Hello there")
     assert lines == [
-        DialogueLine("Anna", "I told you so", "whispers", "normal"),
-        DialogueLine("Ben", "Stop!", "shouts", "loud"),
-        DialogueLine("Cleo", "Hello there", "says", "normal"),
+        DialogueLine(speaker="Anna", words="I told you so", manner="whispers", level="normal"),
+        DialogueLine(speaker="Ben", words="Stop!", manner="shouts", level="loud"),
+        DialogueLine(speaker="Cleo", words="Hello there", manner="says", level="normal"),
     ]
 
 
@@ -50,4 +50,4 @@ def test_levels_and_manners_are_checked():
     with pytest.raises(ValueError, match="level must be one of"):
         SoundLayer("music", "piano", "medium")
     with pytest.raises(ValueError, match="manner must be one of"):
-        DialogueLine("Anna", "hi", "mutters")
+        DialogueLine(speaker="Anna", words="hi", manner="mutters")

@@ -64,8 +64,12 @@ def test_plan_covers_every_position_with_weights_summing_to_one():
 
 
 def test_tile_sizes_are_checked():
-    assert VideoTiling(512, 96, 64, 24).latent_sizes(8, 32) == (16, 3, 8, 3)
-    assert VideoTiling(0, 0, 0, 0).latent_sizes(8, 32) == (0, 0, 0, 0)
+    assert VideoTiling(tile_pixels=512, overlap_pixels=96, tile_frames=64, overlap_frames=24).latent_sizes(
+        8, 32
+    ) == (16, 3, 8, 3)
+    assert VideoTiling(tile_pixels=0, overlap_pixels=0, tile_frames=0, overlap_frames=0).latent_sizes(
+        8, 32
+    ) == (0, 0, 0, 0)
     with pytest.raises(ValueError, match="tile_pixels must be 0 .* or at least 64; got 32"):
         VideoTiling(tile_pixels=32).latent_sizes(8, 32)
     with pytest.raises(ValueError, match=r"overlap_pixels must be between 0 and half of tile_pixels \(128\)"):
@@ -80,28 +84,39 @@ def test_tiled_equals_untiled_when_the_overlap_covers_the_receptive_field():
     cfg = VideoVAEConfig(
         latent_channels=4,
         patch_size=1,
-        decoder_blocks=(BlockSpec("compress_all"), BlockSpec("res_x")),
+        decoder_blocks=(BlockSpec(name="compress_all"), BlockSpec(name="res_x")),
         decoder_base_channels=4,
     )
     decoder = _random_decoder(cfg)
     latent = torch.randn(1, 4, 24, 24, 24, generator=torch.Generator().manual_seed(0))
     untiled = decoder.decode(latent, generator=torch.Generator().manual_seed(1))
     chunks = list(
-        decoder.decode_tiled(latent, VideoTiling(40, 20, 40, 20), generator=torch.Generator().manual_seed(1))
+        decoder.decode_tiled(
+            latent,
+            VideoTiling(tile_pixels=40, overlap_pixels=20, tile_frames=40, overlap_frames=20),
+            generator=torch.Generator().manual_seed(1),
+        )
     )
     assert len(chunks) == 2
     tiled = torch.cat(chunks, dim=2)
     assert tiled.shape == untiled.shape == (1, 3, 47, 48, 48)
     assert (tiled - untiled).abs().max().item() <= EXACT
 
-    narrow = torch.cat(list(decoder.decode_tiled(latent, VideoTiling(40, 8, 40, 8))), dim=2)
+    narrow = torch.cat(
+        list(
+            decoder.decode_tiled(
+                latent, VideoTiling(tile_pixels=40, overlap_pixels=8, tile_frames=40, overlap_frames=8)
+            )
+        ),
+        dim=2,
+    )
     assert (narrow - decoder.decode(latent)).abs().max().item() > 1e-2, "too little overlap must show seams"
 
 
 def test_tiled_equals_untiled_along_time_at_ltx_scale_factors():
     """8× time and 32× space through LTX-2.0's residual compress_all blocks; chunks of 18 latent frames
     overlapping by 9, against a receptive field of 2.9 latent frames."""
-    up = BlockSpec("compress_all", multiplier=2, residual=True)
+    up = BlockSpec(name="compress_all", multiplier=2, residual=True)
     cfg = VideoVAEConfig(latent_channels=8, decoder_blocks=(up, up, up), decoder_base_channels=4)
     decoder = _random_decoder(cfg, seed=3)
     latent = torch.randn(1, 8, 20, 2, 2, generator=torch.Generator().manual_seed(2))

@@ -9,9 +9,9 @@ import torch
 
 from talkies.model.media.mp4 import read_clip
 from talkies.model.media.sound_preview import sound_preview
-from talkies.nodes import host
 from talkies.nodes.preview_clip import TalkiesPreviewClip
 from talkies.nodes.save_clip import TalkiesSaveClip
+from talkies.nodes.standalone import runtime
 
 KNOCKS_S = (0.25, 0.9, 1.4)
 
@@ -69,7 +69,7 @@ def _check_entry(entry: dict, folder_type: str, subfolder: str) -> None:
 
 
 def test_preview_clip_writes_to_the_temp_folder_only_and_describes_the_clip(tmp_path):
-    host.configure_standalone(output=tmp_path / "output", temp=tmp_path / "temp")
+    runtime.configure_standalone(output=tmp_path / "output", temp=tmp_path / "temp")
     sound = {"waveform": knocks(24000, 2.0)[None], "sample_rate": 24000}
     out = TalkiesPreviewClip.execute(_frames(24), 12.0, "-14 LUFS (ready to post)", sound)
     assert out.args == () and not (tmp_path / "output").exists()
@@ -87,7 +87,7 @@ def test_preview_clip_writes_to_the_temp_folder_only_and_describes_the_clip(tmp_
 
 
 def test_save_clip_entries_carry_the_onsets_too(tmp_path):
-    host.configure_standalone(output=tmp_path)
+    runtime.configure_standalone(output=tmp_path)
     sound = {"waveform": knocks(44100, 2.0)[None], "sample_rate": 44100}
     out = TalkiesSaveClip.execute(_frames(24), 12.0, "talkies/knocks", "off", 23, False, sound)
     (entry,) = out.ui["talkies_clips"]

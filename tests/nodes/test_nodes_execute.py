@@ -18,6 +18,7 @@ from talkies.nodes.latent_dict import from_latent_dict
 from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.sampler import TalkiesSampler
 from talkies.nodes.save_clip import TalkiesSaveClip
+from talkies.nodes.standalone import runtime
 from talkies.nodes.text_encode import TalkiesTextEncode
 
 from tiny_checkpoint import shared_tiny_checkpoint
@@ -28,7 +29,7 @@ def models_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     (root / "talkies").mkdir()
     (root / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
-    host.configure_standalone(models=root)
+    runtime.configure_standalone(models=root)
     return root
 
 
@@ -157,8 +158,8 @@ def test_later_frames_become_guiding_keyframes_and_bad_frames_are_refused(model)
 
 def test_guidance_node_builds_both_streams_and_fills_stg_blocks(model):
     choice = TalkiesGuidance.execute(3.0, 5.0, 1.0, 0.0, "1", 2.0, 1.0, 0.5).args[0]
-    assert choice.video == Guidance(3.0, 1.0, (1,), 0.5, 2.0)
-    assert choice.audio == Guidance(5.0, 0.0, (1,), 0.5, 1.0)
+    assert choice.video == Guidance(cfg=3.0, stg=1.0, stg_blocks=(1,), rescale=0.5, modality=2.0)
+    assert choice.audio == Guidance(cfg=5.0, stg=0.0, stg_blocks=(1,), rescale=0.5, modality=1.0)
     assert resolve_guidance(model, choice) == (choice.video, choice.audio)
     no_blocks = GuidanceChoice(Guidance(stg=1.0), Guidance())
     with pytest.raises(ValueError, match="recommends no STG blocks"):
@@ -183,11 +184,11 @@ def test_sampler_is_seeded_and_follows_prompts_and_guidance(model, prompts):
 def test_sampler_reports_progress_with_preview_pictures_and_reads_sigma_lists(model, prompts):
     seen = []
     listener = lambda node, value, total, picture: seen.append((value, total, picture))  # noqa: E731
-    host.add_progress_listener(listener)
+    runtime.add_progress_listener(listener)
     try:
         _sample(model, prompts, _empty(model).args[0], sigmas="1.0, 0.8, 0.4, 0", preview=True)
     finally:
-        host.remove_progress_listener(listener)
+        runtime.remove_progress_listener(listener)
     assert [(v, t) for v, t, _ in seen] == [(1, 3), (2, 3), (3, 3)]
     assert all(
         p is not None and p.shape[-1] == 3 and 0 <= float(p.min()) <= float(p.max()) <= 1 for *_, p in seen
@@ -201,14 +202,14 @@ def test_sampler_stops_within_one_step_when_interrupted(model, prompts):
 
     def interrupt_after_first(node, value, total, picture):
         steps.append(value)
-        host.request_interrupt()
+        runtime.request_interrupt()
 
-    host.add_progress_listener(interrupt_after_first)
+    runtime.add_progress_listener(interrupt_after_first)
     try:
-        with pytest.raises(host.Interrupted):
+        with pytest.raises(runtime.Interrupted):
             _sample(model, prompts, _empty(model).args[0], steps=6)
     finally:
-        host.remove_progress_listener(interrupt_after_first)
+        runtime.remove_progress_listener(interrupt_after_first)
     assert steps == [1]
 
 
@@ -241,7 +242,7 @@ def _save(images, audio, fps=24.0, prefix="talkies/clip", loudness="-14 LUFS (re
 
 
 def test_save_writes_a_synced_mp4_with_metadata_and_a_preview_entry(tmp_path, decoded):
-    host.configure_standalone(output=tmp_path)
+    runtime.configure_standalone(output=tmp_path)
     images, audio, fps = decoded
     out = _save(images, audio, fps)
     path = tmp_path / "talkies" / "clip_00001_.mp4"
@@ -273,13 +274,13 @@ def test_save_writes_a_synced_mp4_with_metadata_and_a_preview_entry(tmp_path, de
     assert all(lo <= hi for lo, hi in zip(envelope["min"], envelope["max"], strict=True))
     components = out.args[0].get_components()
     assert components.images.shape == (9, 64, 64, 3) and components.frame_rate == 24
-    assert host.take_recorded_outputs() == [path]
+    assert runtime.take_recorded_outputs() == [path]
     _save(images, audio, fps)
     assert (tmp_path / "talkies" / "clip_00002_.mp4").is_file(), "a second save takes the next number"
 
 
 def test_save_accepts_anyones_image_and_audio_and_splits_audio_batches(tmp_path):
-    host.configure_standalone(output=tmp_path)
+    runtime.configure_standalone(output=tmp_path)
     images = torch.rand(6, 32, 48, 3)
     sound = {"waveform": torch.randn(2, 1, 11025) * 0.1, "sample_rate": 44100}
     out = _save(images, sound, fps=12.0, prefix="pair", loudness="off")
@@ -300,11 +301,11 @@ def test_save_accepts_anyones_image_and_audio_and_splits_audio_batches(tmp_path)
 def test_save_into_an_unusable_folder_fails_clearly_and_leaves_nothing(tmp_path, decoded):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the output folder should be")
-    host.configure_standalone(output=blocker)
+    runtime.configure_standalone(output=blocker)
     images, audio, fps = decoded
     with pytest.raises(NotADirectoryError, match="is an existing file"):
         _save(images, audio, fps, prefix="clip")
-    host.configure_standalone(output=tmp_path)
+    runtime.configure_standalone(output=tmp_path)
     with pytest.raises(ValueError, match="without '..'"):
         _save(images, audio, fps, prefix="../escape")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]

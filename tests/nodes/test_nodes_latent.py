@@ -8,6 +8,7 @@ import torch
 from talkies.model.sampling.av_latent import AVLatent, Keyframe
 from talkies.nodes import host
 from talkies.nodes.latent_dict import from_latent_dict, to_latent_dict
+from talkies.nodes.standalone import runtime
 
 
 def _latent(masked: bool = False) -> AVLatent:
@@ -17,7 +18,14 @@ def _latent(masked: bool = False) -> AVLatent:
     if masked:
         video_mask[:, :, 0] = 0.0
     key = (Keyframe(torch.randn(1, 64, 1, 2, 4), 16, 0.5),)
-    return AVLatent(video, audio, Fraction(24000, 1001), video_mask, None, key)
+    return AVLatent(
+        video=video,
+        audio=audio,
+        fps=Fraction(24000, 1001),
+        video_mask=video_mask,
+        audio_mask=None,
+        keyframes=key,
+    )
 
 
 def test_joint_latent_is_nested_as_comfyui_concatenates_it():
@@ -73,7 +81,7 @@ def test_standalone_host_lists_model_files_and_resolves_them(tmp_path):
     (tmp_path / "talkies" / "notes.txt").write_text("not a model")
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "b.sft").write_bytes(b"x")
-    host.configure_standalone(models=tmp_path)
+    runtime.configure_standalone(models=tmp_path)
     assert host.model_files("talkies") == ["sub/a.safetensors"]
     assert host.model_files("checkpoints") == ["b.sft"]
     assert host.model_file("talkies", "sub/a.safetensors") == tmp_path / "talkies" / "sub" / "a.safetensors"
@@ -82,8 +90,8 @@ def test_standalone_host_lists_model_files_and_resolves_them(tmp_path):
 
 def test_standalone_interrupt_is_raised_once_at_the_next_check():
     host.check_interrupt()
-    host.request_interrupt()
-    with pytest.raises(host.Interrupted):
+    runtime.request_interrupt()
+    with pytest.raises(runtime.Interrupted):
         host.check_interrupt()
     host.check_interrupt()
 
@@ -91,12 +99,12 @@ def test_standalone_interrupt_is_raised_once_at_the_next_check():
 def test_standalone_progress_reaches_listeners_with_the_running_node():
     seen = []
     listener = lambda node, value, total, picture: seen.append((node, value, total, picture is None))  # noqa: E731
-    host.add_progress_listener(listener)
+    runtime.add_progress_listener(listener)
     try:
-        with host.running_node("7"):
+        with runtime.running_node("7"):
             bar = host.Progress(3)
             bar.update(1, torch.rand(4, 4, 3))
             bar.update(3)
     finally:
-        host.remove_progress_listener(listener)
+        runtime.remove_progress_listener(listener)
     assert seen == [("7", 1, 3, False), ("7", 3, 3, True)]

@@ -10,8 +10,8 @@ import pytest
 
 from talkies.__main__ import main
 from talkies.model.media.mp4 import probe_clip
-from talkies.nodes import host
 from talkies.nodes.model_handle import BUILTIN_CHOICE
+from talkies.nodes.standalone import runtime
 from talkies.nodes.standalone.runner import WorkflowError, _check_value, node_classes, run_prompt
 from talkies.nodes.standalone.workflow_format import api_from_ui, is_ui_format, is_widget, widget_slots
 
@@ -153,17 +153,17 @@ def test_an_interrupted_sampler_leaves_no_output_file(tmp_path):
     prompt["1"]["inputs"]["ckpt_name"] = str(shared_tiny_checkpoint())
     prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
     prompt["4"]["inputs"]["steps"] = 4
-    host.configure_standalone(output=tmp_path)
+    runtime.configure_standalone(output=tmp_path)
 
     def stop(node, value, total, picture):
-        host.request_interrupt()
+        runtime.request_interrupt()
 
-    host.add_progress_listener(stop)
+    runtime.add_progress_listener(stop)
     try:
-        with pytest.raises(host.Interrupted):
+        with pytest.raises(runtime.Interrupted):
             run_prompt(prompt)
     finally:
-        host.remove_progress_listener(stop)
+        runtime.remove_progress_listener(stop)
     assert list(tmp_path.rglob("*")) == []
 
 

@@ -163,8 +163,13 @@ def _ours_forward(model, x, sigma, perturbations):
 
     b = x["video"].shape[0]
     sig = torch.full((b,), sigma)
-    v = Stream(video_tokens(x["video"]), video_positions(b, 3, 2, 3, FPS), sig, x["vctx"])
-    a = Stream(audio_tokens(x["audio"]), audio_positions(b, 5), sig, x["actx"])
+    v = Stream(
+        latent=video_tokens(x["video"]),
+        positions=video_positions(b, 3, 2, 3, FPS),
+        sigma=sig,
+        context=x["vctx"],
+    )
+    a = Stream(latent=audio_tokens(x["audio"]), positions=audio_positions(b, 5), sigma=sig, context=x["actx"])
     with torch.no_grad():
         return model(v, a, perturbations)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -37,3 +38,33 @@ def test_quick_start_has_exactly_two_commands():
     assert len(commands) == 2
     assert commands[0].startswith("pip install -e . && python -m talkies generate")
     assert commands[1].startswith("pip install -e '.[test]' && python -m pytest")
+
+
+def _code_map_rows() -> list[list[str]]:
+    text = README.read_text()
+    section = text[text.index("## Code map") : text.index("## Python API")]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| Talkies")]
+    return [[cell.strip().strip("`") for cell in row] for row in rows]
+
+
+def test_code_map_names_each_node_its_stage_function_and_where_the_work_is():
+    root = README.parent
+    rows = _code_map_rows()
+    assert len(rows) >= 10
+    for node, node_file, calls, work in rows:
+        source = (root / node_file).read_text()
+        assert f'display_name="{node}"' in source, f"{node_file} is not the file of {node}"
+        # with the nodes/ helpers it imports (model_handle for the Load node)
+        helpers = re.findall(r"^from \. import (\w+)$|^from \.(\w+) import", source, re.M)
+        for name in {a or b for a, b in helpers}:
+            if (root / "nodes" / f"{name}.py").is_file():
+                source += (root / "nodes" / f"{name}.py").read_text()
+        module_file, function = (part.strip() for part in calls.split(":"))
+        module = module_file.removesuffix(".py").replace("/", ".")
+        assert callable(getattr(importlib.import_module(f"talkies.{module}"), function, None)), (
+            f"{module_file} has no {function}"
+        )
+        stage = module.split(".")[-1]
+        assert f"from ..model.pipeline.{stage} import" in source, f"{node_file} does not call {module}"
+        for place in work.replace("`", "").split(","):
+            assert (root / place.strip()).exists(), f"{place} (where {node} does its work) does not exist"

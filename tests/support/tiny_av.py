@@ -56,15 +56,15 @@ def tiny_streams(
     rnd = lambda *shape: torch.randn(*shape, generator=g).to(device, dtype)  # noqa: E731
     sig = torch.full((batch,), sigma, device=device)
     video = Stream(
-        rnd(batch, frames * 6, c.video_in_channels),
-        video_positions(batch, frames, 2, 3, 24.0, device=device),
-        sig,
-        rnd(batch, 4, c.video_context_dim),
+        latent=rnd(batch, frames * 6, c.video_in_channels),
+        positions=video_positions(batch, frames, 2, 3, 24.0, device=device),
+        sigma=sig,
+        context=rnd(batch, 4, c.video_context_dim),
     )
     audio = Stream(
-        rnd(batch, 5, c.audio_in_channels),
-        audio_positions(batch, 5, device=device),
-        sig,
-        rnd(batch, 4, c.audio_context_dim),
+        latent=rnd(batch, 5, c.audio_in_channels),
+        positions=audio_positions(batch, 5, device=device),
+        sigma=sig,
+        context=rnd(batch, 4, c.audio_context_dim),
     )
     return video, audio

@@ -65,15 +65,17 @@ def test_bad_formats_are_refused_with_the_fix(kwargs, message):
 
 def test_bad_specs_are_refused_with_the_fix():
     with pytest.raises(ValueError, match="ball colour must be one of"):
-        BallSpec("orange", "big", 0.5)
+        BallSpec(colour="orange", size="big", x=0.5)
     with pytest.raises(ValueError, match="use at most"):
-        render(build_spec("impacts", balls=[BallSpec("red", "big", 0.5, fall_frames=40)]))
+        render(build_spec("impacts", balls=[BallSpec(colour="red", size="big", x=0.5, fall_frames=40)]))
     with pytest.raises(ValueError, match="needs a manner"):
         build_spec("voice")
 
 
 def test_explicit_spec_places_the_ball_and_lands_it_on_its_contact_frame():
-    spec = build_spec("impacts", balls=[BallSpec("red", "big", x=0.25, release_frame=4, fall_frames=8)])
+    spec = build_spec(
+        "impacts", balls=[BallSpec(colour="red", size="big", x=0.25, release_frame=4, fall_frames=8)]
+    )
     clip = render(spec)
     layout = Layout.of(spec.format)
     r = layout.radius("big")
@@ -92,7 +94,9 @@ def test_explicit_spec_places_the_ball_and_lands_it_on_its_contact_frame():
 
 
 def test_each_contact_sound_starts_at_its_contact_sample():
-    spec = build_spec("impacts", balls=[BallSpec("blue", "small", x=0.5, fall_frames=7)], surface="wood")
+    spec = build_spec(
+        "impacts", balls=[BallSpec(colour="blue", size="small", x=0.5, fall_frames=7)], surface="wood"
+    )
     clip = render(spec)
     x, sr = clip.waveform[0].astype(np.float64), clip.sample_rate
     assert clip.truth.contacts
@@ -106,7 +110,9 @@ def test_each_contact_sound_starts_at_its_contact_sample():
 def test_stereo_pans_each_impact_by_position():
     fmt = ClipFormat(channels=2)
     for x, louder in ((0.0, 0), (1.0, 1)):
-        clip = render(build_spec("impacts", fmt=fmt, balls=[BallSpec("white", "big", x=x, fall_frames=8)]))
+        clip = render(
+            build_spec("impacts", fmt=fmt, balls=[BallSpec(colour="white", size="big", x=x, fall_frames=8)])
+        )
         start = round(clip.truth.contacts[0].time * clip.sample_rate)
         energy = np.sum(clip.waveform[:, start : start + 400] ** 2, axis=1)
         assert energy[louder] > 10 * energy[1 - louder]
@@ -114,7 +120,13 @@ def test_stereo_pans_each_impact_by_position():
 
 def test_walls_are_hit_on_the_planned_frames():
     ball = BallSpec(
-        "green", "small", x=1.0 - 10 / 20, release_frame=0, fall_frames=8, cross_frames=20, direction=1
+        colour="green",
+        size="small",
+        x=1.0 - 10 / 20,
+        release_frame=0,
+        fall_frames=8,
+        cross_frames=20,
+        direction=1,
     )
     clip = render(build_spec("impacts", balls=[ball]))
     walls = [(c.frame, c.side) for c in clip.truth.contacts if c.side != "floor"]
@@ -131,7 +143,7 @@ def test_glass_falls_and_shatters_at_its_landing_frame():
 
 def test_levels_follow_the_level_words():
     def levels(**kwargs):
-        ball = BallSpec("red", "big", 0.5, fall_frames=8)
+        ball = BallSpec(colour="red", size="big", x=0.5, fall_frames=8)
         return render(build_spec("impacts", balls=[ball], ambience="rain", **kwargs)).truth.levels_db
 
     loud = levels(impact_level="loud", ambience_level="soft")

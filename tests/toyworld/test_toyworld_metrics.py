@@ -83,7 +83,7 @@ def test_tracker_sees_every_ground_truth_contact():
 
 
 def test_wall_contacts_between_frames_are_placed_between_frames():
-    ball = BallSpec("green", "small", x=0.37, fall_frames=8, cross_frames=20, direction=1)
+    ball = BallSpec(colour="green", size="small", x=0.37, fall_frames=8, cross_frames=20, direction=1)
     clip = render(build_spec("impacts", balls=[ball]))
     truth = [c.time * 24 for c in clip.truth.contacts if c.side != "floor"]
     found = [c.frame for c in visual_contacts(track_objects(clip.frames)) if c.kind == "wall"]
@@ -288,7 +288,11 @@ def test_metrics_work_on_a_clip_from_elsewhere():
 
 
 def test_evaluate_clip_gives_one_json_object_with_every_family():
-    clip = render(build_spec("impacts", balls=[BallSpec("yellow", "big", 0.4, fall_frames=8)], music="soft"))
+    clip = render(
+        build_spec(
+            "impacts", balls=[BallSpec(colour="yellow", size="big", x=0.4, fall_frames=8)], music="soft"
+        )
+    )
     result = evaluate_clip(clip.frames, clip.fps, clip.waveform, clip.sample_rate, clip.caption)
     assert json.loads(json.dumps(result)) == result
     assert set(result) >= {"impacts", "lip_sync", "av_align", "motion_lag", "audio", "delivery", "adherence"}

@@ -30,7 +30,7 @@ def colour_name(rgb: tuple[float, float, float]) -> str | None:
     return best
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Observations:
     colour_counts: dict[str, int]
     floor_contacts: dict[str, int]  # per colour, the most of any one object of that colour

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
@@ -44,10 +43,3 @@ def as_channels(waveform: Array) -> np.ndarray:
     if x.ndim != 2:
         raise ValueError(f"waveform must be (T,), (C, T) or (1, C, T); got shape {x.shape}")
     return x
-
-
-def as_fps(fps: float | Fraction) -> float:
-    value = float(fps)
-    if not value > 0:
-        raise ValueError(f"fps must be positive; got {fps}")
-    return value

@@ -1,8 +1,8 @@
 """Delivery figures that need only the arrays: loudness, peaks, stream durations.
 
-Integrated loudness follows ITU-R BS.1770-4 (torchaudio's implementation). torchaudio's
-K-weighting filters clamp their output to [-1, 1], so the signal is measured at a fixed
-low peak and the gain added back. True peak is the sample peak after 4x polyphase oversampling.
+Loudness and true peak are the model's own meters (``model.media.loudness``: ITU-R BS.1770-4,
+4x oversampled true peak), so a clip is measured here exactly as it was normalised. A figure
+that cannot be measured (silence, sound shorter than one 400 ms gating block) is None.
 """
 
 from __future__ import annotations
@@ -11,46 +11,39 @@ import math
 
 import numpy as np
 import torch
-import torchaudio.functional as AF
-from scipy import signal
 
-OVERSAMPLING = 4
-MIN_LOUDNESS_S = 0.4
-_MEASURE_PEAK = 0.25
+from ...model.media.loudness import gain_to_db, true_peak
+from ...model.media.loudness import integrated_loudness as measured_loudness
 
 
-def _db(value: float) -> float | None:
-    return 20.0 * math.log10(value) if value > 0 else None
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _tensor(waveform: np.ndarray) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(waveform, dtype=np.float32))
 
 
 def integrated_loudness(waveform: np.ndarray, sr: int) -> float | None:
     """LUFS of a (C, T) waveform; None for silence or audio shorter than one 400 ms block."""
-    x = torch.as_tensor(np.asarray(waveform, dtype=np.float64))
-    peak = float(x.abs().max()) if x.numel() else 0.0
-    if peak == 0.0 or x.shape[-1] < MIN_LOUDNESS_S * sr:
-        return None
-    gain = _MEASURE_PEAK / peak
-    value = float(AF.loudness((x * gain).to(torch.float32), sr))
-    return value - 20.0 * math.log10(gain) if math.isfinite(value) else None
+    return _finite(measured_loudness(_tensor(waveform), sr))
 
 
 def true_peak_db(waveform: np.ndarray, sr: int) -> float | None:
     """dBTP: the peak of the 4x oversampled signal (None for silence)."""
-    x = np.asarray(waveform, dtype=np.float64)
-    if not x.size:
-        return None
-    up = signal.resample_poly(x, OVERSAMPLING, 1, axis=-1)
-    return _db(float(np.abs(up).max()))
+    x = _tensor(waveform)
+    return _finite(gain_to_db(true_peak(x, sr))) if x.numel() else None
 
 
 def delivery(waveform: np.ndarray, sr: int, frames: int, fps: float) -> dict:
     x = np.asarray(waveform)
     video_s = frames / fps
     audio_s = x.shape[-1] / sr
+    peak = float(np.abs(x).max()) if x.size else 0.0
     return {
         "loudness_lufs": integrated_loudness(x, sr),
         "true_peak_dbtp": true_peak_db(x, sr),
-        "sample_peak_dbfs": _db(float(np.abs(x).max())) if x.size else None,
+        "sample_peak_dbfs": _finite(gain_to_db(peak)) if x.size else None,
         "clipped_share": float(np.mean(np.abs(x) >= 0.999)) if x.size else 0.0,
         "video_duration_s": video_s,
         "audio_duration_s": audio_s,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ...model.media.fps import as_fps
 from ...model.media.onsets import detect_onsets, onset_envelope
 from ..caption_parse import parse_caption
 from .adherence import adherence, colour_name, observe
-from .arrays import Array, as_channels, as_fps, as_frames
+from .arrays import Array, as_channels, as_frames
 from .audio_scene import describe_audio
 from .av_align import av_align
 from .delivery import delivery, stream_timing
@@ -39,7 +40,7 @@ def evaluate_clip(
     video = as_frames(frames)
     channels = as_channels(waveform)
     mono = channels.mean(axis=0)
-    rate = as_fps(fps)
+    rate = float(as_fps(fps))
     sr = int(sample_rate)
     count = len(video)
 

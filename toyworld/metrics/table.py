@@ -39,7 +39,7 @@ HEADLINES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class ClipInput:
     name: str
     frames: Array

@@ -26,7 +26,7 @@ MAX_JUMP_SHARE = 0.25  # of the shorter side, per frame
 _ANALYSIS_SIDE = 256
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Track:
     """One object over time. Arrays span all frames; NaN where the object is not seen."""
 
@@ -50,7 +50,7 @@ class Track:
         return bool(top <= 0 or left <= 0 or bottom >= height or right >= width)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Scene:
     """What the tracker found: the background, the colour clusters, per-frame objects, tracks."""
 

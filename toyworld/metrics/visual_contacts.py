@@ -24,7 +24,7 @@ AREA_STABILITY = 1.25
 LINEAR_MOTION = 0.1  # acceleration below this share of the speed counts as straight-line motion
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class VisualContact:
     frame: float  # frame time of the contact (may be fractional for wall hits)
     kind: str  # "floor", "wall" or "shatter"
@@ -82,11 +82,13 @@ def track_contacts(scene: Scene, index: int, min_speed: float) -> list[VisualCon
             continue
         v_in, v_out = vy[k], vy[k + 1]
         if v_in > min_speed and v_out < 0.5 * min_speed and v_out - v_in < -min_speed:
-            found.append(VisualContact(float(k), "floor", index, x[k] / s, y[k] / s))
+            found.append(VisualContact(frame=float(k), kind="floor", track=index, x=x[k] / s, y=y[k] / s))
         hx_in, hx_out = vx[k], vx[k + 1]
         if abs(hx_in) > min_speed and abs(hx_out) > min_speed and np.sign(hx_in) != np.sign(hx_out):
             if _sharp_turn(vx, k, min_speed):
-                found.append(VisualContact(_crossing(x, vx, k), "wall", index, x[k] / s, y[k] / s))
+                found.append(
+                    VisualContact(frame=_crossing(x, vx, k), kind="wall", track=index, x=x[k] / s, y=y[k] / s)
+                )
     last = track.last
     if (
         last < n - 1
@@ -96,7 +98,9 @@ def track_contacts(scene: Scene, index: int, min_speed: float) -> list[VisualCon
         and not track.touches_border(last, scene.height, scene.width)
         and _reliable(scene, index, range(last - 1, last + 1))
     ):
-        found.append(VisualContact(float(last + 1), "shatter", index, x[last] / s, y[last] / s))
+        found.append(
+            VisualContact(frame=float(last + 1), kind="shatter", track=index, x=x[last] / s, y=y[last] / s)
+        )
     return found
 
 

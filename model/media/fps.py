@@ -1,0 +1,29 @@
+"""Frame rates: exact Fractions, so every frame count and sample count is exact too."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from fractions import Fraction
+
+MAX_FPS = 240
+
+
+def as_fps(fps: int | float | Fraction) -> Fraction:
+    """``fps`` as an exact Fraction; floats near the NTSC rates become n*1000/1001."""
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real):
+        raise ValueError(f"fps must be a number such as 24, 25 or Fraction(24000, 1001), got {fps!r}")
+    if isinstance(fps, numbers.Rational):
+        rate = Fraction(fps.numerator, fps.denominator)
+    else:
+        value = float(fps)
+        if not math.isfinite(value):
+            raise ValueError(f"fps must be finite, got {fps!r}")
+        ntsc = round(value * 1.001)
+        if ntsc > 0 and abs(value - ntsc / 1.001) < 5e-3 and abs(value - ntsc) > 5e-3:
+            rate = Fraction(ntsc * 1000, 1001)
+        else:
+            rate = Fraction(value).limit_denominator(1001)
+    if not 0 < rate <= MAX_FPS:
+        raise ValueError(f"fps must be above 0 and at most {MAX_FPS}, got {fps!r}")
+    return rate

@@ -1,0 +1,64 @@
+"""What a checkpoint generates best with: size, length, frame rate, steps and guidance per stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..sampling.guidance import (
+    LTX2_AUDIO_GUIDANCE,
+    LTX2_VIDEO_GUIDANCE,
+    LTX23_AUDIO_GUIDANCE,
+    LTX23_VIDEO_GUIDANCE,
+    Guidance,
+)
+from .load import TalkiesModel
+
+
+@dataclass(kw_only=True, frozen=True)
+class Defaults:
+    width: int
+    height: int
+    frames: int
+    fps: Fraction
+    steps: int
+    video: Guidance
+    audio: Guidance
+    shift_by_tokens: bool
+
+
+def defaults_for(model: TalkiesModel) -> Defaults:
+    """What a checkpoint generates best with: its own ``talkies`` section, else LTX-2's pipeline values."""
+    t = model.defaults
+    if t:
+        return Defaults(
+            width=int(t.get("width", 128)),
+            height=int(t.get("height", 128)),
+            frames=int(t.get("frames", 49)),
+            fps=Fraction(t.get("fps", "24")),
+            steps=int(t.get("steps", 16)),
+            video=Guidance(cfg=float(t.get("video_cfg", 1.0))),
+            audio=Guidance(cfg=float(t.get("audio_cfg", 1.0))),
+            shift_by_tokens=True,
+        )
+    if model.generation == "2.3":
+        return Defaults(
+            width=768,
+            height=512,
+            frames=121,
+            fps=Fraction(24),
+            steps=30,
+            video=LTX23_VIDEO_GUIDANCE,
+            audio=LTX23_AUDIO_GUIDANCE,
+            shift_by_tokens=False,
+        )
+    return Defaults(
+        width=768,
+        height=512,
+        frames=121,
+        fps=Fraction(24),
+        steps=40,
+        video=LTX2_VIDEO_GUIDANCE,
+        audio=LTX2_AUDIO_GUIDANCE,
+        shift_by_tokens=False,
+    )

@@ -1,0 +1,46 @@
+"""The Image Conditioning stage: a picture pinned at a frame of the clip, as clean tokens."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+
+from ..media.image_prep import DEFAULT_IMAGE_CRF, prepare_conditioning
+from ..sampling.av_latent import AVLatent, Keyframe
+from .load import TalkiesModel
+
+__all__ = ["DEFAULT_IMAGE_CRF", "condition_on_image"]
+
+
+def condition_on_image(
+    model: TalkiesModel,
+    latent: AVLatent,
+    image: torch.Tensor,
+    *,
+    frame: int = 0,
+    strength: float = 1.0,
+    crf: int = DEFAULT_IMAGE_CRF,
+) -> AVLatent:
+    """Pin ``image`` (IMAGE (H,W,3) or (N,H,W,3), any size: resized and centre-cropped) at a
+    pixel ``frame``: frame 0 replaces the first latent frame (image-to-video); any other frame
+    adds a guiding keyframe."""
+    if not 0 <= frame < latent.pixel_frames:
+        raise ValueError(f"frame {frame} is outside the clip (0..{latent.pixel_frames - 1})")
+    width, height = latent.pixel_size
+    pixels = prepare_conditioning(image, height, width, crf)
+    with model.working("video_encoder") as encoder:
+        encoded = encoder.encode(pixels[:, :, :1]).to(latent.video)
+    encoded = encoded.expand(latent.batch, -1, -1, -1, -1)
+    if frame == 0:
+        video = latent.video.clone()
+        video[:, :, :1] = encoded[:, :, :1]
+        b, _, f, h, w = latent.video.shape
+        mask = (
+            torch.ones(b, 1, f, h, w)
+            if latent.video_mask is None
+            else latent.video_mask.expand(b, 1, f, h, w).clone()
+        )
+        mask[:, :, :1] = 1.0 - strength
+        return replace(latent, video=video, video_mask=mask)
+    return replace(latent, keyframes=latent.keyframes + (Keyframe(encoded[:, :, :1], frame, strength),))
