@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..model.media.mp4 import read_clip, write_clip
+from ..model.media.mp4 import read_clip
 from ..model.media.waveform import Waveform
 from ..model.pipeline.extend import extend_media
 from ..model.pipeline.text_encode import encode_prompts
-from .model_options import add_model_arguments, guidance, open_model
+from .model_options import add_model_arguments, guidance, open_model, save_clip
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,14 +47,8 @@ def run(args: argparse.Namespace) -> int:
         video_guidance=video_guidance,
         audio_guidance=audio_guidance,
     )
-    path = write_clip(
-        args.output,
-        images,
-        clip.fps,
-        sound.as_audio(),
-        prefix="talkies-extended",
-        metadata={"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name},
-    )
+    metadata = {"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name}
+    path = save_clip(args, images, clip.fps, sound, prefix="talkies-extended", metadata=metadata)
     print(path)
     print(
         f"{images.shape[0]} frames ({clip.frames.shape[0]} kept) in {time.monotonic() - start:.1f} s",

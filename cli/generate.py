@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 from ..model.media.image_prep import load_image
-from ..model.media.mp4 import write_clip
 from ..model.pipeline.generate import generate
-from .model_options import add_model_arguments, guidance, open_model
+from .model_options import add_model_arguments, guidance, open_model, save_clip
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,36 +28,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
 
 
+# The arguments passed to ``generate`` as they are.
+GENERATE_OPTIONS = (
+    "negative",
+    "image_strength",
+    "width",
+    "height",
+    "frames",
+    "seconds",
+    "fps",
+    "seed",
+    "steps",
+)
+
+
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     model = open_model(args)
     video, audio = guidance(model, args)
     image = None if args.image is None else load_image(args.image)
-    clip = generate(
-        model,
-        args.prompt,
-        negative=args.negative,
-        image=image,
-        image_strength=args.image_strength,
-        width=args.width,
-        height=args.height,
-        frames=args.frames,
-        seconds=args.seconds,
-        fps=args.fps,
-        seed=args.seed,
-        steps=args.steps,
-        video_guidance=video,
-        audio_guidance=audio,
-    )
-    path = write_clip(
-        args.output,
-        clip.images,
-        clip.fps,
-        clip.audio.as_audio(),
-        prefix="talkies",
-        loudness=args.loudness,
-        metadata={"prompt": args.prompt, "seed": args.seed, "model": model.path.name},
-    )
+    options = {name: getattr(args, name) for name in GENERATE_OPTIONS}
+    clip = generate(model, args.prompt, image=image, video_guidance=video, audio_guidance=audio, **options)
+    metadata = {"prompt": args.prompt, "seed": args.seed, "model": model.path.name}
+    path = save_clip(args, clip.images, clip.fps, clip.audio, prefix="talkies", metadata=metadata)
     print(path)
     print(
         f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s",

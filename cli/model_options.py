@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
+import torch
+
 from ..model.loading.builtin import builtin_checkpoint
+from ..model.media.mp4 import write_clip
+from ..model.media.waveform import Waveform
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.sampling.guidance import Guidance
@@ -39,3 +44,19 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     video = d.video if args.video_cfg is None else replace(d.video, cfg=args.video_cfg)
     audio = d.audio if args.audio_cfg is None else replace(d.audio, cfg=args.audio_cfg)
     return video, audio
+
+
+def save_clip(
+    args: argparse.Namespace,
+    images: torch.Tensor,
+    fps: Fraction,
+    sound: Waveform,
+    *,
+    prefix: str,
+    metadata: dict,
+) -> Path:
+    """Write a command's clip to ``--output`` (a file or a folder), with the command's loudness choice."""
+    loudness = getattr(args, "loudness", None)
+    return write_clip(
+        args.output, images, fps, sound.as_audio(), prefix=prefix, loudness=loudness, metadata=metadata
+    )

@@ -48,15 +48,12 @@ FULL = Budget(
     eval_prompts=100,
     ema_decay=0.995,
 )
+# A few steps of every stage: checks that the recipe runs end to end.
 QUICK = Budget(
-    video_vae_steps=2,
-    video_vae_object_steps=2,
-    audio_vae_steps=2,
-    statistics_clips=2,
+    **dict.fromkeys(("video_vae_steps", "video_vae_object_steps", "audio_vae_steps", "statistics_clips"), 2),
+    **dict.fromkeys(("transformer_steps", "eval_prompts"), 2),
     dataset_clips=8,
-    transformer_steps=2,
     transformer_batch=4,
-    eval_prompts=2,
     ema_decay=0.9,
 )
 

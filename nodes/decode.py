@@ -8,6 +8,7 @@ from ..model.pipeline.load import TalkiesModel
 from ..model.video_vae.tiling import VideoTiling
 from . import host
 from .host import io
+from .inputs import clip_outputs, count_input
 from .latent_dict import from_latent_dict
 from .types import CATEGORY, Model
 
@@ -25,44 +26,36 @@ class TalkiesDecode(io.ComfyNode):
             inputs=[
                 Model.Input("model", tooltip="The model whose decoders to use."),
                 io.Latent.Input("latent", tooltip="The generated clip (from Talkies Sampler)."),
-                io.Int.Input(
+                count_input(
                     "tile_size",
-                    default=defaults.tile_pixels,
-                    min=0,
-                    max=4096,
-                    step=32,
-                    tooltip="Spatial tile size in pixels; 0 decodes the whole frame at once.",
+                    defaults.tile_pixels,
+                    4096,
+                    32,
+                    "Spatial tile size in pixels; 0 decodes the whole frame at once.",
                 ),
-                io.Int.Input(
+                count_input(
                     "tile_overlap",
-                    default=defaults.overlap_pixels,
-                    min=0,
-                    max=2048,
-                    step=32,
-                    tooltip="How many pixels neighbouring tiles share (blended, so no seams).",
+                    defaults.overlap_pixels,
+                    2048,
+                    32,
+                    "How many pixels neighbouring tiles share (blended, so no seams).",
                 ),
-                io.Int.Input(
+                count_input(
                     "tile_frames",
-                    default=defaults.tile_frames,
-                    min=0,
-                    max=4096,
-                    step=8,
-                    tooltip="Temporal chunk length in frames; 0 decodes all frames at once.",
+                    defaults.tile_frames,
+                    4096,
+                    8,
+                    "Temporal chunk length in frames; 0 decodes all frames at once.",
                 ),
-                io.Int.Input(
+                count_input(
                     "tile_frames_overlap",
-                    default=defaults.overlap_frames,
-                    min=0,
-                    max=2048,
-                    step=8,
-                    tooltip="How many frames neighbouring chunks share.",
+                    defaults.overlap_frames,
+                    2048,
+                    8,
+                    "How many frames neighbouring chunks share.",
                 ),
             ],
-            outputs=[
-                io.Image.Output(display_name="images"),
-                io.Audio.Output(display_name="audio"),
-                io.Float.Output(display_name="fps", tooltip="The clip's frame rate, for saving."),
-            ],
+            outputs=clip_outputs("The clip's frame rate, for saving."),
         )
 
     @classmethod

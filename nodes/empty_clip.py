@@ -8,6 +8,7 @@ from ..model.pipeline.empty_clip import as_fps, empty_latent, frames_for_seconds
 from ..model.pipeline.load import TalkiesModel
 from . import host
 from .host import io
+from .inputs import fps_input
 from .latent_dict import to_latent_dict
 from .types import CATEGORY, Model
 
@@ -37,21 +38,16 @@ class TalkiesEmptyClip(io.ComfyNode):
             "can make (multiples of 32 pixels, 8k+1 frames) and the node says when they did.",
             inputs=[
                 Model.Input("model", tooltip="The model the clip is for (it sets the latent's channels)."),
-                io.Int.Input(
-                    "width",
-                    default=128,
-                    min=32,
-                    max=8192,
-                    step=32,
-                    tooltip="Width in pixels; snapped to a multiple of 32.",
-                ),
-                io.Int.Input(
-                    "height",
-                    default=128,
-                    min=32,
-                    max=8192,
-                    step=32,
-                    tooltip="Height in pixels; snapped to a multiple of 32.",
+                *(
+                    io.Int.Input(
+                        side,
+                        default=128,
+                        min=32,
+                        max=8192,
+                        step=32,
+                        tooltip=f"{side.title()} in pixels; snapped to a multiple of 32.",
+                    )
+                    for side in ("width", "height")
                 ),
                 io.Float.Input(
                     "length",
@@ -67,14 +63,7 @@ class TalkiesEmptyClip(io.ComfyNode):
                     default="seconds",
                     tooltip="Whether length counts seconds or frames.",
                 ),
-                io.Float.Input(
-                    "fps",
-                    default=24.0,
-                    min=1.0,
-                    max=240.0,
-                    step=0.001,
-                    tooltip="Frames per second; 23.976 and 29.97 mean the NTSC rates.",
-                ),
+                fps_input("Frames per second; 23.976 and 29.97 mean the NTSC rates."),
                 io.Int.Input(
                     "batch_size", default=1, min=1, max=64, tooltip="How many clips to generate at once."
                 ),

@@ -17,14 +17,18 @@ from ..model.pipeline.load import TalkiesModel
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
+from .inputs import clip_outputs, fps_input, guidance_input, seed_input, steps_input
 from .latent_dict import from_latent_dict, to_latent_dict
-from .sampler import MAX_SEED
 from .text_encode import EncodedPrompts
-from .types import CATEGORY, GuidanceType, Model, Prompts
+from .types import CATEGORY, Model, Prompts
 
 
-def _common_inputs() -> list:
+def _inputs(clip_input) -> list:
+    """Both extension nodes' inputs around the one that gives the clip."""
     return [
+        Model.Input("model", tooltip="The model that generates the new part."),
+        Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
+        *clip_input,
         io.Float.Input(
             "seconds",
             default=2.0,
@@ -41,21 +45,23 @@ def _common_inputs() -> list:
             tooltip="Latent frames of the clip's end (8 video frames each, with the sound over the same "
             "time) the new part continues from.",
         ),
-        io.Int.Input(
-            "seed",
-            default=0,
-            min=0,
-            max=MAX_SEED,
-            control_after_generate=True,
-            tooltip="The noise seed of the new part.",
-        ),
-        io.Int.Input("steps", default=0, min=0, max=1000, tooltip="Denoising steps; 0: the model's."),
-        GuidanceType.Input(
-            "guidance",
-            optional=True,
-            tooltip="Per-stream guidance (from Talkies Guidance); default: the model's.",
-        ),
+        seed_input("The noise seed of the new part."),
+        steps_input("Denoising steps; 0: the model's."),
+        guidance_input("Per-stream guidance (from Talkies Guidance); default: the model's."),
     ]
+
+
+def _generation(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
+    """The keyword arguments both extension nodes pass on: their options, guidance and progress."""
+    video_guidance, audio_guidance = resolve_guidance(model, guidance)
+    steps = options.pop("steps") or None
+    return {
+        **options,
+        "steps": steps,
+        "video_guidance": video_guidance,
+        "audio_guidance": audio_guidance,
+        "on_step": _progress(steps or defaults_for(model).steps),
+    }
 
 
 def _progress(steps_hint: int):
@@ -77,12 +83,9 @@ class TalkiesExtend(io.ComfyNode):
             category=f"{CATEGORY}/sampling",
             description="Generates what happens next, conditioned on the end of the clip's picture and "
             "sound; the clip's earlier latents are kept exactly and the new part is appended.",
-            inputs=[
-                Model.Input("model", tooltip="The model that generates the new part."),
-                Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
-                io.Latent.Input("latent", tooltip="The clip to extend (from Talkies Sampler or Extend)."),
-                *_common_inputs(),
-            ],
+            inputs=_inputs(
+                [io.Latent.Input("latent", tooltip="The clip to extend (from Talkies Sampler or Extend).")]
+            ),
             outputs=[io.Latent.Output(display_name="latent")],
         )
 
@@ -99,21 +102,9 @@ class TalkiesExtend(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         clip, _ = from_latent_dict(latent, defaults_for(model).fps)
-        video_guidance, audio_guidance = resolve_guidance(model, guidance)
+        options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
         host.check_interrupt()
-        out = extend_latent(
-            model,
-            clip,
-            prompts.positive,
-            prompts.negative,
-            seconds=seconds,
-            overlap=overlap,
-            seed=seed,
-            steps=steps or None,
-            video_guidance=video_guidance,
-            audio_guidance=audio_guidance,
-            on_step=_progress(steps or defaults_for(model).steps),
-        )
+        out = extend_latent(model, clip, prompts.positive, prompts.negative, **options)
         return io.NodeOutput(to_latent_dict(out))
 
 
@@ -126,26 +117,14 @@ class TalkiesExtendFrames(io.ComfyNode):
             category=f"{CATEGORY}/sampling",
             description="Extends frames and sound from anywhere: the original frames and samples are kept, "
             "the new part starts exactly where they end, and the sound cross-fades only inside the overlap.",
-            inputs=[
-                Model.Input("model", tooltip="The model that generates the new part."),
-                Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
-                io.Image.Input("images", tooltip="The clip's frames; sides must be multiples of 32."),
-                io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
-                io.Float.Input(
-                    "fps",
-                    default=24.0,
-                    min=1.0,
-                    max=240.0,
-                    step=0.001,
-                    tooltip="The clip's frame rate (kept for the new part).",
-                ),
-                *_common_inputs(),
-            ],
-            outputs=[
-                io.Image.Output(display_name="images"),
-                io.Audio.Output(display_name="audio"),
-                io.Float.Output(display_name="fps"),
-            ],
+            inputs=_inputs(
+                [
+                    io.Image.Input("images", tooltip="The clip's frames; sides must be multiples of 32."),
+                    io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
+                    fps_input("The clip's frame rate (kept for the new part)."),
+                ]
+            ),
+            outputs=clip_outputs(),
         )
 
     @classmethod
@@ -163,21 +142,10 @@ class TalkiesExtendFrames(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         rate: Fraction = as_fps(fps)
-        video_guidance, audio_guidance = resolve_guidance(model, guidance)
+        options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
         host.check_interrupt()
+        sound_in = Waveform.from_audio(audio)
         frames, sound = extend_media(
-            model,
-            images,
-            Waveform.from_audio(audio),
-            rate,
-            prompts.positive,
-            prompts.negative,
-            seconds=seconds,
-            overlap=overlap,
-            seed=seed,
-            steps=steps or None,
-            video_guidance=video_guidance,
-            audio_guidance=audio_guidance,
-            on_step=_progress(steps or defaults_for(model).steps),
+            model, images, sound_in, rate, prompts.positive, prompts.negative, **options
         )
         return io.NodeOutput(frames, sound.as_audio(), float(rate))

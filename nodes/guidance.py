@@ -6,8 +6,11 @@ from dataclasses import dataclass, replace
 
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
-from ..model.sampling.guidance import LTX2_AUDIO_GUIDANCE, LTX2_VIDEO_GUIDANCE, Guidance
+from ..model.sampling.guidance import LTX2_AUDIO_GUIDANCE as A
+from ..model.sampling.guidance import LTX2_VIDEO_GUIDANCE as V
+from ..model.sampling.guidance import Guidance
 from .host import io
+from .inputs import problem_with, scale_input, text_input
 from .types import CATEGORY, GuidanceType
 
 
@@ -64,70 +67,48 @@ class TalkiesGuidance(io.ComfyNode):
             "the model's recommended guidance. The defaults are LTX-2's recommended values.",
             search_aliases=["cfg", "stg", "guider"],
             inputs=[
-                io.Float.Input(
+                scale_input(
                     "video_cfg",
-                    default=LTX2_VIDEO_GUIDANCE.cfg,
-                    min=0.0,
-                    max=30.0,
-                    step=0.1,
-                    tooltip="Video prompt guidance (CFG); 1 turns it off and halves the work.",
+                    V.cfg,
+                    30.0,
+                    "Video prompt guidance (CFG); 1 turns it off and halves the work.",
                 ),
-                io.Float.Input(
-                    "audio_cfg",
-                    default=LTX2_AUDIO_GUIDANCE.cfg,
-                    min=0.0,
-                    max=30.0,
-                    step=0.1,
-                    tooltip="Audio prompt guidance (CFG); 1 turns it off.",
-                ),
-                io.Float.Input(
+                scale_input("audio_cfg", A.cfg, 30.0, "Audio prompt guidance (CFG); 1 turns it off."),
+                scale_input(
                     "video_stg",
-                    default=LTX2_VIDEO_GUIDANCE.stg,
-                    min=0.0,
-                    max=10.0,
-                    step=0.1,
-                    tooltip="Spatio-temporal guidance for the video: steers away from a "
-                    "prediction with self-attention skipped in the STG blocks; 0 turns it off.",
+                    V.stg,
+                    10.0,
+                    "Spatio-temporal guidance for the video: steers away "
+                    "from a prediction with self-attention skipped in the STG blocks; 0 turns it off.",
                 ),
-                io.Float.Input(
-                    "audio_stg",
-                    default=LTX2_AUDIO_GUIDANCE.stg,
-                    min=0.0,
-                    max=10.0,
-                    step=0.1,
-                    tooltip="Spatio-temporal guidance for the audio; 0 turns it off.",
+                scale_input(
+                    "audio_stg", A.stg, 10.0, "Spatio-temporal guidance for the audio; 0 turns it off."
                 ),
-                io.String.Input(
+                text_input(
                     "stg_blocks",
-                    default="",
-                    tooltip="Transformer blocks STG skips, e.g. '29'; empty: the model's recommended blocks.",
+                    "Transformer blocks STG skips, e.g. '29'; empty: the model's recommended blocks.",
                 ),
-                io.Float.Input(
+                scale_input(
                     "video_modality",
-                    default=LTX2_VIDEO_GUIDANCE.modality,
-                    min=0.0,
-                    max=10.0,
-                    step=0.1,
-                    tooltip="Modality guidance for the video: how much the picture follows the "
-                    "sound (steers away from a prediction without audio-video attention); 1 is off.",
+                    V.modality,
+                    10.0,
+                    "Modality guidance for the video: how much the "
+                    "picture follows the sound (steers away from a prediction without audio-video "
+                    "attention); 1 is off.",
                 ),
-                io.Float.Input(
+                scale_input(
                     "audio_modality",
-                    default=LTX2_AUDIO_GUIDANCE.modality,
-                    min=0.0,
-                    max=10.0,
-                    step=0.1,
-                    tooltip="Modality guidance for the audio: how much the sound follows the "
-                    "picture; 1 is off.",
+                    A.modality,
+                    10.0,
+                    "Modality guidance for the audio: how much the sound follows the picture; 1 is off.",
                 ),
-                io.Float.Input(
+                scale_input(
                     "rescale",
-                    default=LTX2_VIDEO_GUIDANCE.rescale,
-                    min=0.0,
-                    max=1.0,
+                    V.rescale,
+                    1.0,
+                    "Pulls the guided prediction's spread back towards the "
+                    "plain one, against over-saturation at high guidance; 0 is off.",
                     step=0.01,
-                    tooltip="Pulls the guided prediction's spread back towards the plain one, "
-                    "against over-saturation at high guidance; 0 is off.",
                 ),
             ],
             outputs=[GuidanceType.Output(display_name="guidance")],
@@ -135,11 +116,7 @@ class TalkiesGuidance(io.ComfyNode):
 
     @classmethod
     def validate_inputs(cls, stg_blocks: str | None = None) -> bool | str:
-        try:
-            parse_blocks(stg_blocks or "")
-        except ValueError as exc:
-            return str(exc)
-        return True
+        return problem_with(parse_blocks, stg_blocks or "")
 
     @classmethod
     def execute(

@@ -8,6 +8,7 @@ from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.image_conditioning import DEFAULT_IMAGE_CRF, condition_on_image
 from ..model.pipeline.load import TalkiesModel
 from .host import io
+from .inputs import scale_input
 from .latent_dict import from_latent_dict, to_latent_dict
 from .types import CATEGORY, Model
 
@@ -37,13 +38,12 @@ class TalkiesImageConditioning(io.ComfyNode):
                     max=100000,
                     tooltip="The frame the picture is pinned at: 0 is the first frame.",
                 ),
-                io.Float.Input(
+                scale_input(
                     "strength",
-                    default=1.0,
-                    min=0.0,
-                    max=1.0,
-                    step=0.01,
-                    tooltip="1 keeps the picture exactly; lower values let the model change it.",
+                    1.0,
+                    1.0,
+                    "1 keeps the picture exactly; lower values let the model change it.",
+                    0.01,
                 ),
                 io.Int.Input(
                     "compression",

@@ -6,6 +6,7 @@ from ..model.media.fps import as_fps
 from ..model.media.waveform import Waveform
 from ..model.pipeline.join import ClipPart, join_clips
 from .host import io
+from .inputs import clip_outputs, fps_input
 from .types import CATEGORY
 
 
@@ -23,9 +24,7 @@ class TalkiesJoinClips(io.ComfyNode):
                 io.Audio.Input("audio_a", tooltip="The first clip's sound (its rate sets the result's)."),
                 io.Image.Input("images_b", tooltip="The second clip's frames (same size as the first)."),
                 io.Audio.Input("audio_b", tooltip="The second clip's sound, any rate or layout."),
-                io.Float.Input(
-                    "fps", default=24.0, min=1.0, max=240.0, step=0.001, tooltip="Both clips' frame rate."
-                ),
+                fps_input("Both clips' frame rate."),
                 io.Float.Input(
                     "seam_fade_ms",
                     default=2.0,
@@ -36,11 +35,7 @@ class TalkiesJoinClips(io.ComfyNode):
                     "click; 0 joins the samples as they are.",
                 ),
             ],
-            outputs=[
-                io.Image.Output(display_name="images"),
-                io.Audio.Output(display_name="audio"),
-                io.Float.Output(display_name="fps"),
-            ],
+            outputs=clip_outputs(),
         )
 
     @classmethod

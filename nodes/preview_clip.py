@@ -13,7 +13,8 @@ from ..model.pipeline.save import write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
-from .save_clip import LOUDNESS, clip_inputs, split_clips
+from .inputs import loudness_input, loudness_target
+from .save_clip import clip_inputs, split_clips
 from .types import CATEGORY
 
 PREVIEW_PREFIX = "talkies_preview"
@@ -32,12 +33,9 @@ class TalkiesPreviewClip(io.ComfyNode):
             search_aliases=["preview video", "preview audio", "player"],
             inputs=[
                 *clip_inputs(),
-                io.Combo.Input(
-                    "loudness",
-                    options=list(LOUDNESS),
-                    default="-14 LUFS (ready to post)",
-                    tooltip="Normalise the sound's loudness for listening, as Save Clip would; "
-                    "'off' plays it as generated.",
+                loudness_input(
+                    "Normalise the sound's loudness for listening, as Save Clip would; "
+                    "'off' plays it as generated."
                 ),
             ],
             outputs=[],
@@ -48,14 +46,13 @@ class TalkiesPreviewClip(io.ComfyNode):
     def execute(
         cls, images: torch.Tensor, fps: float, loudness: str, audio: dict | None = None
     ) -> io.NodeOutput:
-        if loudness not in LOUDNESS:
-            raise ValueError(f"loudness must be one of {', '.join(LOUDNESS)}; got {loudness!r}")
+        target = loudness_target(loudness)
         rate, root = as_fps(fps), host.temp_directory()
         entries = []
         for frames, sound in split_clips(images, audio):
             host.check_interrupt()
             written = write_clip(
-                root, frames, rate, sound, prefix=PREVIEW_PREFIX, crf=PREVIEW_CRF, loudness=LOUDNESS[loudness]
+                root, frames, rate, sound, prefix=PREVIEW_PREFIX, crf=PREVIEW_CRF, loudness=target
             )
-            entries.append(clip_entry(written, root, "temp", LOUDNESS[loudness]))
+            entries.append(clip_entry(written, root, "temp", target))
         return io.NodeOutput(ui=clips_ui(entries))

@@ -17,11 +17,10 @@ from ..model.pipeline.sample import (
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
+from .inputs import guidance_input, problem_with, seed_input, steps_input
 from .latent_dict import from_latent_dict, to_latent_dict
 from .text_encode import EncodedPrompts
-from .types import CATEGORY, GuidanceType, Model, Prompts
-
-MAX_SEED = 2**63 - 1
+from .types import CATEGORY, Model, Prompts
 
 _colours: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -52,21 +51,8 @@ class TalkiesSampler(io.ComfyNode):
                     tooltip="The clip to generate into (from Talkies Empty Clip or "
                     "Talkies Image Conditioning).",
                 ),
-                io.Int.Input(
-                    "seed",
-                    default=0,
-                    min=0,
-                    max=MAX_SEED,
-                    control_after_generate=True,
-                    tooltip="The noise seed; a seed gives the same clip on any device.",
-                ),
-                io.Int.Input(
-                    "steps",
-                    default=0,
-                    min=0,
-                    max=1000,
-                    tooltip="Denoising steps; 0 uses the model's recommended count.",
-                ),
+                seed_input("The noise seed; a seed gives the same clip on any device."),
+                steps_input("Denoising steps; 0 uses the model's recommended count."),
                 io.String.Input(
                     "sigmas",
                     default="",
@@ -79,11 +65,9 @@ class TalkiesSampler(io.ComfyNode):
                     tooltip="Show the current estimate after every step as a strip of frames from the "
                     "clip's start to its end (cheap: a fitted colour map, no decoding).",
                 ),
-                GuidanceType.Input(
-                    "guidance",
-                    optional=True,
-                    tooltip="Per-stream guidance (from Talkies Guidance); without it the "
-                    "model's recommended guidance.",
+                guidance_input(
+                    "Per-stream guidance (from Talkies Guidance); without it the model's "
+                    "recommended guidance."
                 ),
             ],
             outputs=[io.Latent.Output(display_name="latent")],
@@ -91,12 +75,7 @@ class TalkiesSampler(io.ComfyNode):
 
     @classmethod
     def validate_inputs(cls, sigmas: str | None = None) -> bool | str:
-        if sigmas and sigmas.strip():
-            try:
-                parse_sigmas(sigmas)
-            except ValueError as exc:
-                return str(exc)
-        return True
+        return problem_with(parse_sigmas, sigmas) if sigmas and sigmas.strip() else True
 
     @classmethod
     def execute(

@@ -15,6 +15,7 @@ from ..model.pipeline.save import write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
+from .inputs import fps_input, loudness_input, loudness_target
 from .types import CATEGORY
 
 
@@ -27,23 +28,8 @@ def clip_inputs() -> list:
             optional=True,
             tooltip="The sound (any AUDIO, any sample rate); it is fitted to the frames' length.",
         ),
-        io.Float.Input(
-            "fps",
-            default=24.0,
-            min=1.0,
-            max=240.0,
-            step=0.001,
-            tooltip="Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC.",
-        ),
+        fps_input("Frame rate; wire Talkies Decode's fps here. 23.976 and 29.97 mean NTSC."),
     ]
-
-
-LOUDNESS = {
-    "-14 LUFS (ready to post)": -14.0,
-    "-16 LUFS": -16.0,
-    "-23 LUFS (broadcast)": -23.0,
-    "off": None,
-}
 
 
 def split_clips(images: torch.Tensor, audio: dict | None) -> list[tuple[torch.Tensor, dict | None]]:
@@ -84,12 +70,9 @@ class TalkiesSaveClip(io.ComfyNode):
                     tooltip="File name start inside the output folder; may name a subfolder, "
                     "e.g. 'talkies/clip' → output/talkies/clip_00001_.mp4.",
                 ),
-                io.Combo.Input(
-                    "loudness",
-                    options=list(LOUDNESS),
-                    default="-14 LUFS (ready to post)",
-                    tooltip="Normalise the sound's loudness (with a −1 dBTP peak ceiling): −14 LUFS "
-                    "suits social platforms, −16 podcasts and Apple, −23 broadcast (EBU R128).",
+                loudness_input(
+                    "Normalise the sound's loudness (with a −1 dBTP peak ceiling): −14 LUFS "
+                    "suits social platforms, −16 podcasts and Apple, −23 broadcast (EBU R128)."
                 ),
                 io.Int.Input(
                     "crf",
@@ -130,8 +113,7 @@ class TalkiesSaveClip(io.ComfyNode):
         ten_bit: bool,
         audio: dict | None = None,
     ) -> io.NodeOutput:
-        if loudness not in LOUDNESS:
-            raise ValueError(f"loudness must be one of {', '.join(LOUDNESS)}; got {loudness!r}")
+        lufs = loudness_target(loudness)
         rate = as_fps(fps)
         root = host.output_directory()
         target, prefix = root, filename_prefix
@@ -149,10 +131,10 @@ class TalkiesSaveClip(io.ComfyNode):
                 prefix=prefix,
                 crf=crf,
                 ten_bit=ten_bit,
-                loudness=LOUDNESS[loudness],
+                loudness=lufs,
                 metadata=cls._metadata(),
             )
             host.record_output(saved)
-            entries.append(clip_entry(saved, root, "output", LOUDNESS[loudness]))
+            entries.append(clip_entry(saved, root, "output", lufs))
             first = first or saved
         return io.NodeOutput(host.video_from_file(first), ui=clips_ui(entries))

@@ -14,6 +14,7 @@ from ..model.pipeline.text_encode import (
     parse_dialogue,
 )
 from .host import io
+from .inputs import problem_with, text_input
 from .types import CATEGORY, Model, Prompts
 
 
@@ -42,33 +43,28 @@ class TalkiesTextEncode(io.ComfyNode):
             "into the prompt in the form the model understands (the composed text is an output).",
             inputs=[
                 Model.Input("model", tooltip="The model whose text encoder reads the prompt."),
-                io.String.Input(
+                text_input(
                     "prompt",
+                    "What happens in the clip and what it sounds like, in plain sentences.",
                     multiline=True,
-                    default="",
-                    tooltip="What happens in the clip and what it sounds like, in plain sentences.",
                 ),
-                io.String.Input(
+                text_input(
                     "negative",
+                    "What to steer away from (used when a guidance scale above 1 is set).",
                     multiline=True,
-                    default="",
-                    tooltip="What to steer away from (used when a guidance scale above 1 is set).",
                 ),
-                io.String.Input(
+                text_input(
                     "dialogue",
-                    multiline=True,
-                    default="",
-                    tooltip="Spoken lines, one per line: 'Speaker (manner, level): words'. Manner: says, "
-                    "whispers, shouts or sings; level: soft, normal or loud; both optional, e.g. "
+                    "Spoken lines, one per line: 'Speaker (manner, level): words'. Manner: says, whispers, "
+                    "shouts or sings; level: soft, normal or loud; both optional, e.g. "
                     "'Anna (whispers): I told you so'.",
+                    multiline=True,
                 ),
-                io.String.Input("sound_effects", default="", tooltip="Sound effects, e.g. 'a door slams'."),
+                text_input("sound_effects", "Sound effects, e.g. 'a door slams'."),
                 _level("sound_effects_level", "sound effects"),
-                io.String.Input(
-                    "ambience", default="", tooltip="The background sound, e.g. 'rain on a window'."
-                ),
+                text_input("ambience", "The background sound, e.g. 'rain on a window'."),
                 _level("ambience_level", "ambience"),
-                io.String.Input("music", default="", tooltip="The music, e.g. 'slow piano'."),
+                text_input("music", "The music, e.g. 'slow piano'."),
                 _level("music_level", "music"),
             ],
             outputs=[
@@ -79,11 +75,7 @@ class TalkiesTextEncode(io.ComfyNode):
 
     @classmethod
     def validate_inputs(cls, dialogue: str | None = None) -> bool | str:
-        try:
-            parse_dialogue(dialogue or "")
-        except ValueError as exc:
-            return str(exc)
-        return True
+        return problem_with(parse_dialogue, dialogue or "")
 
     @classmethod
     def execute(

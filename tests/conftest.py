@@ -19,3 +19,16 @@ def quick_model():
     from talkies.model.pipeline.load import TalkiesModel
 
     return TalkiesModel(shared_tiny_checkpoint())
+
+
+@pytest.fixture(scope="module")
+def tiny_models_dir(tmp_path_factory):
+    """A ComfyUI-style models folder holding the tiny checkpoint as talkies/tiny.safetensors,
+    set as the standalone host's models folder."""
+    from talkies.nodes.standalone import runtime
+
+    root = tmp_path_factory.mktemp("models")
+    (root / "talkies").mkdir()
+    (root / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
+    runtime.configure_standalone(models=root)
+    return root

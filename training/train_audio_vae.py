@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..model.audio_vae.mel import log_mel
+from .optimizer import OneCycle
 from .progress import Progress
 from .toy_data import batches, clip_for_seed
 from .vae_files import new_audio_vae, save_pair
@@ -49,8 +50,7 @@ def train_audio_vae(
     encoder, decoder = (m.to(device) for m in new_audio_vae())
     cfg = encoder.cfg
     params = list(encoder.parameters()) + list(decoder.parameters())
-    opt = torch.optim.Adam(params, lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.02)
+    optimizer = OneCycle(torch.optim.Adam(params, lr=lr), steps=steps, warmup=0.02)
     progress = Progress("audio VAE", steps)
     feed = batches(list(train_seeds), batch, rng)
     for step in range(1, steps + 1):
@@ -59,11 +59,7 @@ def train_audio_vae(
         z = mean + LATENT_NOISE * mean.detach().std() * torch.randn_like(mean)
         recon = decoder(z)
         loss = mel_loss(recon, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
+        optimizer.step(loss)
         progress.update(step, loss=loss.item(), l1=(recon - target).abs().mean().item())
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_pair(out, encoder, decoder)

@@ -23,6 +23,7 @@ from ..model.text.conditioner import EncodedText, TextConditioner
 from ..model.transformer.model import AVTransformer, Stream
 from .builtin_config import FPS
 from .latent_dataset import LatentDataset
+from .optimizer import OneCycle
 from .progress import Progress
 
 log = logging.getLogger(__name__)
@@ -105,24 +106,15 @@ def make_batch(
     ax = (1 - as_) * a0 + as_ * ae
     states = [empty if rng.random() < CAPTION_DROPOUT else ds.text[i] for i in idx]
     text = text_batch(states, max_tokens)
-    placeholder = torch.zeros(0)
+    placeholder = torch.zeros(0)  # the text context is filled in per step
+
+    def stream(x: torch.Tensor, positions: torch.Tensor, mask: torch.Tensor) -> Stream:
+        on = {"latent": x, "positions": positions, "sigma": sigma, "denoise_mask": mask}
+        return Stream(**{k: v.to(device) for k, v in on.items()}, context=placeholder)
+
     return FlowBatch(
-        video=Stream(
-            latent=vx.to(device),
-            positions=vpos.to(device),
-            sigma=sigma.to(device),
-            context=placeholder,
-            context_mask=None,
-            denoise_mask=vmask.to(device),
-        ),
-        audio=Stream(
-            latent=ax.to(device),
-            positions=apos.to(device),
-            sigma=sigma.to(device),
-            context=placeholder,
-            context_mask=None,
-            denoise_mask=amask.to(device),
-        ),
+        video=stream(vx, vpos, vmask),
+        audio=stream(ax, apos, amask),
         video_target=(ve - v0).to(device),
         audio_target=(ae - a0).to(device),
         text=EncodedText(text.hidden.to(device), text.mask.to(device)),
@@ -166,8 +158,8 @@ def train_transformer(
     torch.manual_seed(seed)
     modules = [transformer.to(device).train(), conditioner.to(device).train()]
     params = [p for m in modules for p in m.parameters()]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.05)
+    adamw = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+    optimizer = OneCycle(adamw, steps=steps, warmup=0.05)
     ema = EMA(modules, ema_decay)
     shift = schedule_shift(ds.video.shape[2] * ds.video.shape[3] * ds.video.shape[4])
     progress = Progress("transformer", steps, report_every=100)
@@ -181,11 +173,7 @@ def train_transformer(
         v_loss = _masked_mse(v_pred, fb.video_target, fb.video.denoise_mask)
         a_loss = _masked_mse(a_pred, fb.audio_target, fb.audio.denoise_mask)
         loss = v_loss + a_loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
+        optimizer.step(loss)
         ema.update()
         progress.update(step, loss=loss.item(), video=v_loss.item(), audio=a_loss.item())
     return ema.shadow[0], ema.shadow[1]

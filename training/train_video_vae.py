@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .optimizer import OneCycle
 from .progress import Progress
 from .toy_data import batches, clip_for_seed
 from .vae_files import load_pair, new_video_vae, save_pair
@@ -104,8 +105,7 @@ def train_video_vae(
         load_pair(start_from, encoder, decoder)
     encoder, decoder = encoder.to(device), decoder.to(device)
     params = list(encoder.parameters()) + list(decoder.parameters())
-    opt = torch.optim.Adam(params, lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.02)
+    optimizer = OneCycle(torch.optim.Adam(params, lr=lr), steps=steps, warmup=0.02)
     progress = Progress("video VAE (objects)" if focus_objects else "video VAE", steps)
     crop = _object_crop if focus_objects else _crop
     feed = batches(list(train_seeds), batch, rng)
@@ -119,11 +119,7 @@ def train_video_vae(
         recon = decoder(z)
         pixel, motion = reconstruction_loss(recon, target, focus_objects)
         loss = pixel + motion
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
+        optimizer.step(loss)
         mse = F.mse_loss(recon.detach(), target)
         progress.update(step, loss=loss.item(), pixel=pixel.item(), motion=motion.item(), mse=mse.item())
         if save_every and step % save_every == 0:

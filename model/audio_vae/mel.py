@@ -33,6 +33,20 @@ def mel_frame_count(samples: int, cfg: MelConfig) -> int:
     return samples // cfg.hop_length + 1
 
 
+def stft(wave: torch.Tensor, cfg: MelConfig, window: torch.Tensor) -> torch.Tensor:
+    """The front end's complex spectrum (frames centred on multiples of the hop, reflect-padded)."""
+    return torch.stft(
+        wave,
+        cfg.n_fft,
+        cfg.hop_length,
+        cfg.n_fft,
+        window,
+        center=True,
+        pad_mode="reflect",
+        return_complex=True,
+    )
+
+
 def log_mel(waveform: torch.Tensor, cfg: MelConfig) -> torch.Tensor:
     """(B, C, N) float waveform at ``cfg.sample_rate`` → (B, C, N // hop + 1, mel_bins), in fp32.
 
@@ -49,16 +63,6 @@ def log_mel(waveform: torch.Tensor, cfg: MelConfig) -> torch.Tensor:
             f"log_mel needs more than {cfg.n_fft // 2} samples, got {n}; pad the clip (prepare_audio does)"
         )
     flat = waveform.reshape(b * c, n).float()
-    window = torch.hann_window(cfg.n_fft, device=flat.device)
-    spec = torch.stft(
-        flat,
-        cfg.n_fft,
-        cfg.hop_length,
-        cfg.n_fft,
-        window,
-        center=True,
-        pad_mode="reflect",
-        return_complex=True,
-    ).abs()
+    spec = stft(flat, cfg, torch.hann_window(cfg.n_fft, device=flat.device)).abs()
     mel = torch.matmul(spec.transpose(1, 2), mel_filterbank(cfg, flat.device))
     return torch.log(mel.clamp(min=LOG_FLOOR)).reshape(b, c, -1, cfg.mel_bins)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..sampling.guidance import (
@@ -27,6 +27,20 @@ class Defaults:
     shift_by_tokens: bool
 
 
+# The reference pipelines' values: 121 frames at 768×512, 24 fps; 40 steps for LTX-2.0, 30 for 2.3.
+LTX20_DEFAULTS = Defaults(
+    width=768,
+    height=512,
+    frames=121,
+    fps=Fraction(24),
+    steps=40,
+    video=LTX2_VIDEO_GUIDANCE,
+    audio=LTX2_AUDIO_GUIDANCE,
+    shift_by_tokens=False,
+)
+LTX23_DEFAULTS = replace(LTX20_DEFAULTS, steps=30, video=LTX23_VIDEO_GUIDANCE, audio=LTX23_AUDIO_GUIDANCE)
+
+
 def defaults_for(model: TalkiesModel) -> Defaults:
     """What a checkpoint generates best with: its own ``talkies`` section, else LTX-2's pipeline values."""
     t = model.defaults
@@ -41,24 +55,4 @@ def defaults_for(model: TalkiesModel) -> Defaults:
             audio=Guidance(cfg=float(t.get("audio_cfg", 1.0))),
             shift_by_tokens=True,
         )
-    if model.generation == "2.3":
-        return Defaults(
-            width=768,
-            height=512,
-            frames=121,
-            fps=Fraction(24),
-            steps=30,
-            video=LTX23_VIDEO_GUIDANCE,
-            audio=LTX23_AUDIO_GUIDANCE,
-            shift_by_tokens=False,
-        )
-    return Defaults(
-        width=768,
-        height=512,
-        frames=121,
-        fps=Fraction(24),
-        steps=40,
-        video=LTX2_VIDEO_GUIDANCE,
-        audio=LTX2_AUDIO_GUIDANCE,
-        shift_by_tokens=False,
-    )
+    return LTX23_DEFAULTS if model.generation == "2.3" else LTX20_DEFAULTS

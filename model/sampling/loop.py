@@ -73,6 +73,25 @@ class StepPreview:
     audio_x0: torch.Tensor
 
 
+def _stacked(passes: list[Stream], denoise_mask: MaskLevels) -> Stream:
+    """One stream's inputs of several guidance passes as one batch."""
+    first = passes[0]
+
+    def cat(tensors) -> torch.Tensor:
+        return torch.cat(list(tensors), dim=0)
+
+    bias = None if first.self_attention_bias is None else cat(p.self_attention_bias for p in passes)
+    return replace(
+        first,
+        latent=cat(p.latent for p in passes),
+        positions=cat(p.positions for p in passes),
+        sigma=cat(p.sigma for p in passes),
+        context=cat(p.context for p in passes),
+        denoise_mask=denoise_mask,
+        self_attention_bias=bias,
+    )
+
+
 def _repeat_levels(levels: MaskLevels, times: int) -> MaskLevels:
     """The same mask for ``times`` stacked copies of the batch (no host sync)."""
     return MaskLevels(levels.levels, None if levels.index is None else levels.index.repeat(times, 1))
@@ -151,26 +170,19 @@ class Denoiser:
         v_on = p.negative_prompt or not self.video_guidance.skips(step)
         a_on = p.negative_prompt or not self.audio_guidance.skips(step)
         dtype = video.latent.dtype
-        v = Stream(
-            latent=video.latent,
-            positions=video.positions,
-            sigma=sigma,
-            context=prompt.video.to(dtype),
-            context_mask=None,
-            denoise_mask=self._levels_of(video),
-            self_attention_bias=video.attention_bias,
-            enabled=v_on,
-        )
-        a = Stream(
-            latent=audio.latent,
-            positions=audio.positions,
-            sigma=sigma,
-            context=prompt.audio.to(dtype),
-            context_mask=None,
-            denoise_mask=self._levels_of(audio),
-            self_attention_bias=audio.attention_bias,
-            enabled=a_on,
-        )
+
+        def stream(state: LatentState, context: torch.Tensor, enabled: bool) -> Stream:
+            return Stream(
+                latent=state.latent,
+                positions=state.positions,
+                sigma=sigma,
+                context=context.to(dtype),
+                denoise_mask=self._levels_of(state),
+                self_attention_bias=state.attention_bias,
+                enabled=enabled,
+            )
+
+        v, a = stream(video, prompt.video, v_on), stream(audio, prompt.audio, a_on)
         return v, a
 
     def _run(
@@ -191,30 +203,8 @@ class Denoiser:
         streams = [self._streams(video, audio, sigma, p, step) for p in passes]
         if len({(v.enabled, a.enabled) for v, a in streams}) > 1:
             return self._run_unbatched(passes, video, audio, sigma, step)
-        cat = lambda xs: torch.cat(xs, dim=0)  # noqa: E731
-        v0, a0 = streams[0]
-        v = replace(
-            v0,
-            latent=cat([v.latent for v, _ in streams]),
-            positions=cat([v.positions for v, _ in streams]),
-            sigma=cat([v.sigma for v, _ in streams]),
-            context=cat([v.context for v, _ in streams]),
-            denoise_mask=_repeat_levels(self._levels_of(video), len(passes)),
-            self_attention_bias=None
-            if v0.self_attention_bias is None
-            else cat([v.self_attention_bias for v, _ in streams]),
-        )
-        a = replace(
-            a0,
-            latent=cat([a.latent for _, a in streams]),
-            positions=cat([a.positions for _, a in streams]),
-            sigma=cat([a.sigma for _, a in streams]),
-            context=cat([a.context for _, a in streams]),
-            denoise_mask=_repeat_levels(self._levels_of(audio), len(passes)),
-            self_attention_bias=None
-            if a0.self_attention_bias is None
-            else cat([a.self_attention_bias for _, a in streams]),
-        )
+        v = _stacked([v for v, _ in streams], _repeat_levels(self._levels_of(video), len(passes)))
+        a = _stacked([a for _, a in streams], _repeat_levels(self._levels_of(audio), len(passes)))
         vo, ao = self.model(v, a, self._perturbations(b, tuple(passes)))
         return list(zip(vo.split(b), ao.split(b), strict=True))
 

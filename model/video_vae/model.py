@@ -8,7 +8,7 @@ for training a VAE of this architecture.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -69,23 +69,42 @@ def _check_pixels(pixels: torch.Tensor, channels: int) -> None:
         )
 
 
-class VideoEncoder(nn.Module):
+class _Half(nn.Module):
+    """What the encoder and the decoder share: the config, their compression and the latent statistics."""
+
+    def __init__(self, cfg: VideoVAEConfig, *, encoder: bool) -> None:
+        super().__init__()
+        blocks, key, other = (
+            (cfg.encoder_blocks, "encoder_blocks", "a decoder")
+            if encoder
+            else (cfg.decoder_blocks, "decoder_blocks", "an encoder")
+        )
+        if not blocks:
+            raise ValueError(f"vae config has no {key}; this file describes {other} only")
+        self.cfg = cfg
+        self.time_factor, self.space_factor = cfg.encoder_factors if encoder else cfg.decoder_factors
+        self.per_channel_statistics = LatentStatistics(cfg.latent_channels)
+
+
+def _stack(
+    make: Callable[[BlockSpec, int], tuple[nn.Module, int]], specs: Iterable[BlockSpec], width: int
+) -> tuple[nn.ModuleList, int]:
+    """The blocks for ``specs`` in order, each taking the previous one's width; and the last width."""
+    blocks = nn.ModuleList()
+    for spec in specs:
+        block, width = make(spec, width)
+        blocks.append(block)
+    return blocks, width
+
+
+class VideoEncoder(_Half):
     """Pixels → normalized latent means (the reference encodes deterministically, without sampling)."""
 
     def __init__(self, cfg: VideoVAEConfig) -> None:
-        super().__init__()
-        if not cfg.encoder_blocks:
-            raise ValueError("vae config has no encoder_blocks; this file describes a decoder only")
-        self.cfg = cfg
-        self.time_factor, self.space_factor = cfg.encoder_factors
-        pad = cfg.encoder_padding
-        self.per_channel_statistics = LatentStatistics(cfg.latent_channels)
-        width = cfg.latent_channels
+        super().__init__(cfg, encoder=True)
+        pad, width = cfg.encoder_padding, cfg.latent_channels
         self.conv_in = CausalConv3d(cfg.in_channels * cfg.patch_size**2, width, padding_mode=pad)
-        self.down_blocks = nn.ModuleList()
-        for spec in cfg.encoder_blocks:
-            block, width = self._block(spec, width)
-            self.down_blocks.append(block)
+        self.down_blocks, width = _stack(self._block, cfg.encoder_blocks, width)
         self.conv_norm_out = make_norm(cfg.norm_layer, width)
         out = 2 * cfg.latent_channels if cfg.latent_log_var == "per_channel" else cfg.latent_channels + 1
         self.conv_out = CausalConv3d(width, out, padding_mode=pad)
@@ -130,23 +149,14 @@ class VideoEncoder(nn.Module):
         return self.encode(image_to_pixels(images))
 
 
-class VideoDecoder(nn.Module):
+class VideoDecoder(_Half):
     """Normalized latent → pixels in -1..1, optionally conditioned on a small decode timestep."""
 
     def __init__(self, cfg: VideoVAEConfig) -> None:
-        super().__init__()
-        if not cfg.decoder_blocks:
-            raise ValueError("vae config has no decoder_blocks; this file describes an encoder only")
-        self.cfg = cfg
-        self.time_factor, self.space_factor = cfg.decoder_factors
-        pad = cfg.decoder_padding
-        self.per_channel_statistics = LatentStatistics(cfg.latent_channels)
-        width = cfg.decoder_bottleneck_channels
+        super().__init__(cfg, encoder=False)
+        pad, width = cfg.decoder_padding, cfg.decoder_bottleneck_channels
         self.conv_in = CausalConv3d(cfg.latent_channels, width, padding_mode=pad)
-        self.up_blocks = nn.ModuleList()
-        for spec in reversed(cfg.decoder_blocks):
-            block, width = self._block(spec, width)
-            self.up_blocks.append(block)
+        self.up_blocks, width = _stack(self._block, reversed(cfg.decoder_blocks), width)
         self.conv_norm_out = make_norm(cfg.norm_layer, width)
         self.conv_out = CausalConv3d(width, cfg.out_channels * cfg.patch_size**2, padding_mode=pad)
         if cfg.timestep_conditioning:

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..audio_vae.config import MelConfig
-from ..audio_vae.mel import mel_filterbank
+from ..audio_vae.mel import mel_filterbank, stft
 
 MEL_INVERSION_ITERS = 32
 MAGNITUDE_FLOOR = 1e-10
@@ -69,18 +69,8 @@ class GriffinLimVocoder(nn.Module):
         def istft(spec: torch.Tensor) -> torch.Tensor:
             return torch.istft(spec, cfg.n_fft, cfg.hop_length, cfg.n_fft, window, center=True, length=length)
 
-        def stft(wave: torch.Tensor) -> torch.Tensor:
-            spec = torch.stft(
-                wave,
-                cfg.n_fft,
-                cfg.hop_length,
-                cfg.n_fft,
-                window,
-                center=True,
-                pad_mode="reflect",
-                return_complex=True,
-            )
-            return spec[..., :t]
+        def spectrum(wave: torch.Tensor) -> torch.Tensor:
+            return stft(wave, cfg, window)[..., :t]
 
         g = torch.Generator().manual_seed(self.cfg.seed)
         phase = torch.rand(magnitude.shape, generator=g).to(mel.device) * (2 * torch.pi)
@@ -88,7 +78,7 @@ class GriffinLimVocoder(nn.Module):
         previous = torch.zeros_like(angles)
         blend = self.cfg.momentum / (1 + self.cfg.momentum)
         for _ in range(self.cfg.n_iter):
-            rebuilt = stft(istft(magnitude * angles))
+            rebuilt = spectrum(istft(magnitude * angles))
             angles = rebuilt - blend * previous
             angles = angles / (angles.abs() + 1e-16)
             previous = rebuilt

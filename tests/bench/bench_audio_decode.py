@@ -31,42 +31,6 @@ from pathlib import Path
 # so the resident set follows live tensors instead of the allocator's cached heap.
 ALLOCATOR_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 
-LTX20 = {
-    "resblock": "1",
-    "stereo": True,
-    "upsample_initial_channel": 1024,
-    "upsample_rates": [6, 5, 2, 2, 2],
-    "upsample_kernel_sizes": [16, 15, 8, 4, 4],
-    "resblock_kernel_sizes": [3, 7, 11],
-    "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-}
-_AMP = {
-    "resblock": "AMP1",
-    "stereo": True,
-    "activation": "snakebeta",
-    "use_tanh_at_final": False,
-    "use_bias_at_final": False,
-}
-LTX23 = {
-    "vocoder": {
-        **LTX20,
-        **_AMP,
-        "upsample_initial_channel": 1536,
-        "upsample_rates": [5, 2, 2, 2, 2, 2],
-        "upsample_kernel_sizes": [11, 4, 4, 4, 4, 4],
-    },
-    "bwe": {
-        **LTX20,
-        **_AMP,
-        "upsample_initial_channel": 512,
-        "upsample_kernel_sizes": [12, 11, 4, 4, 4],
-        "input_sampling_rate": 16000,
-        "output_sampling_rate": 48000,
-        "hop_length": 80,
-        "n_fft": 512,
-        "num_mels": 64,
-    },
-}
 AUDIO_VAE = {
     "model": {
         "params": {
@@ -114,13 +78,14 @@ def worker(args: argparse.Namespace) -> None:
     from talkies.model import decode_audio, load_audio_decoder, load_vocoder
     from talkies.model.audio_vae.config import audio_vae_config
     from talkies.model.audio_vae.model import AudioDecoder
-    from talkies.model.vocoder.config import build_vocoder, vocoder_spec
+    from talkies.model.vocoder.config import LTX20_SECTION, LTX23_SECTION, build_vocoder, vocoder_spec
 
     if args.checkpoint:
         decoder, vocoder = load_audio_decoder(args.checkpoint), load_vocoder(args.checkpoint)
     else:
         config = _scaled(
-            {"audio_vae": AUDIO_VAE, "vocoder": LTX23 if args.model == "ltx-2.3" else LTX20}, args.width
+            {"audio_vae": AUDIO_VAE, "vocoder": LTX23_SECTION if args.model == "ltx-2.3" else LTX20_SECTION},
+            args.width,
         )
         torch.manual_seed(0)
         decoder = AudioDecoder(audio_vae_config(config)).eval()

@@ -10,14 +10,7 @@ import torch
 from talkies.model import load_text_conditioner
 from talkies.model.text.encoder import HFTextEncoder, check_prompt
 
-from ltx_oracle import (
-    TEXT_HIDDEN,
-    TEXT_LAYERS,
-    checkpoint_tensors,
-    reference_text_processor,
-    tiny_config,
-    write_checkpoint,
-)
+from ltx_oracle import TEXT_HIDDEN, TEXT_LAYERS, write_text_checkpoint
 
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
@@ -74,10 +67,7 @@ def test_encoder_stacks_every_layer_with_left_padding(gemma_folder):
 
 
 def test_encoder_feeds_the_connectors(gemma_folder, tmp_path):
-    config = tiny_config("2.0")
-    path = write_checkpoint(
-        tmp_path / "t.safetensors", config, checkpoint_tensors(None, reference_text_processor(config))
-    )
+    path, _ = write_text_checkpoint(tmp_path / "t.safetensors", "2.0")
     conditioner = load_text_conditioner(path)
     enc = HFTextEncoder.from_folder(gemma_folder, dtype=torch.float32, max_tokens=128)
     a = conditioner(enc.encode(["a red ball bounces"]))

@@ -21,16 +21,10 @@ from talkies.nodes.save_clip import TalkiesSaveClip
 from talkies.nodes.standalone import runtime
 from talkies.nodes.text_encode import TalkiesTextEncode
 
-from tiny_checkpoint import shared_tiny_checkpoint
-
 
 @pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("models")
-    (root / "talkies").mkdir()
-    (root / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
-    runtime.configure_standalone(models=root)
-    return root
+def models_dir(tiny_models_dir):
+    return tiny_models_dir
 
 
 @pytest.fixture(scope="module")

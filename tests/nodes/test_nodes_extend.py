@@ -13,18 +13,11 @@ from talkies.nodes.join import TalkiesJoinClips
 from talkies.nodes.latent_dict import from_latent_dict
 from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.sampler import TalkiesSampler
-from talkies.nodes.standalone import runtime
 from talkies.nodes.text_encode import TalkiesTextEncode
-
-from tiny_checkpoint import shared_tiny_checkpoint
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    root = tmp_path_factory.mktemp("models")
-    (root / "talkies").mkdir()
-    (root / "talkies" / "tiny.safetensors").symlink_to(shared_tiny_checkpoint())
-    runtime.configure_standalone(models=root)
+def setup(tiny_models_dir):
     model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
     prompts = TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
     empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=9, unit="frames", fps=24.0).args[0]

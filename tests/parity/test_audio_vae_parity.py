@@ -18,6 +18,7 @@ from audio_oracle import (
     tiny_config,
     write_checkpoint,
 )
+from closeness import assert_matches
 
 ltx_core = pytest.importorskip("ltx_core")
 from ltx_core.model.audio_vae.audio_vae import encode_audio as ref_encode_audio  # noqa: E402
@@ -51,8 +52,7 @@ def test_encoder_matches_reference(vae):
     mel = torch.randn(2, 2, 97, 64, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         ref, ours = ref_encoder(mel), encoder(mel)
-    assert ours.shape == ref.shape
-    assert (ours - ref).abs().max() <= TOL
+    assert_matches(ours, ref, TOL)
 
 
 def test_encode_audio_matches_reference_pipeline(vae):
@@ -61,8 +61,7 @@ def test_encode_audio_matches_reference_pipeline(vae):
     wave = chirp(1.0, 44100, channels=2)
     ref = ref_encode_audio(Audio(wave, 44100), ref_encoder)
     ours = encode_audio(Waveform(wave, 44100), load_audio_encoder(path))
-    assert ours.shape == ref.shape
-    assert (ours - ref).abs().max() <= TOL
+    assert_matches(ours, ref, TOL)
 
 
 def test_decoder_matches_reference(vae):

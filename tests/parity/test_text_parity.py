@@ -8,14 +8,7 @@ import torch
 from talkies.model import load_text_conditioner
 from talkies.model.text.conditioner import EncodedText
 
-from ltx_oracle import (
-    TEXT_HIDDEN,
-    TEXT_LAYERS,
-    checkpoint_tensors,
-    reference_text_processor,
-    tiny_config,
-    write_checkpoint,
-)
+from ltx_oracle import TEXT_HIDDEN, TEXT_LAYERS, write_text_checkpoint
 
 TOL = 1e-5
 
@@ -32,10 +25,8 @@ def _hidden_states(batch: int, length: int, valid: list[int], seed: int = 5):
 
 @pytest.fixture(scope="module", params=["2.0", "2.3"])
 def pair(request, tmp_path_factory):
-    config = tiny_config(request.param)
-    ref = reference_text_processor(config, seed=7)
-    path = write_checkpoint(
-        tmp_path_factory.mktemp("txt") / "text.safetensors", config, checkpoint_tensors(None, ref)
+    path, ref = write_text_checkpoint(
+        tmp_path_factory.mktemp("txt") / "text.safetensors", request.param, seed=7
     )
     return request.param, ref, load_text_conditioner(path)
 

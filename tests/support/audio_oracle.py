@@ -27,6 +27,8 @@ from ltx_core.model.audio_vae.model_configurator import (  # noqa: E402
 
 from talkies.model.loading.safetensors_file import write_safetensors  # noqa: E402
 
+from ltx_oracle import randomize  # noqa: E402
+
 PUBLISHED_AUDIO_VAE = {
     "model": {
         "params": {
@@ -153,14 +155,6 @@ def tiny_vocoder(kind: str = "hifigan") -> dict:
 
 def tiny_config(vae: str = "causal", vocoder: str = "hifigan") -> dict:
     return {"audio_vae": tiny_audio_vae(vae), "vocoder": tiny_vocoder(vocoder)}
-
-
-def randomize(module: torch.nn.Module, seed: int, std: float = 0.1) -> torch.nn.Module:
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for _, p in sorted(module.named_parameters()):
-            p.copy_(torch.randn(p.shape, generator=g) * std)
-    return module
 
 
 def _statistics(module: torch.nn.Module, seed: int) -> None:

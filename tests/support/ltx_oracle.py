@@ -172,3 +172,11 @@ class FirstReleaseCrossTimesteps:
 
     def __exit__(self, *exc):
         MultiModalTransformerArgsPreprocessor.prepare = self._orig
+
+
+def write_text_checkpoint(path: Path, generation: str, seed: int = 1) -> tuple[Path, EmbeddingsProcessor]:
+    """A checkpoint holding only the reference text processor (feature extractor and connectors)
+    of a tiny ``generation`` config, and that processor."""
+    config = tiny_config(generation)
+    processor = reference_text_processor(config, seed=seed)
+    return write_checkpoint(path, config, checkpoint_tensors(None, processor)), processor

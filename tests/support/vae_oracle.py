@@ -33,10 +33,9 @@ def _res(n: int, **extra) -> list:
     return ["res_x", {"num_layers": n, **extra}]
 
 
-# Scaled-down copies of the published layouts, plus one that exercises every other option.
-TINY_VAES: dict[str, dict] = {
-    # LTX-2.0: residual compress_all ×3 in the decoder, timestep-conditioned, reflect-padded decoder.
-    "ltx2.0": {
+def _tiny_encoder(last_multiplier: int) -> dict:
+    """The encoder half both tiny layouts share: 8 latent channels, 4×4 patches, one block of each kind."""
+    return {
         "dims": 3,
         "latent_channels": 8,
         "patch_size": 4,
@@ -50,9 +49,17 @@ TINY_VAES: dict[str, dict] = {
             _res(1),
             ["compress_all_res", {"multiplier": 2}],
             _res(1),
-            ["compress_all_res", {"multiplier": 2}],
+            ["compress_all_res", {"multiplier": last_multiplier}],
             _res(1),
         ],
+    }
+
+
+# Scaled-down copies of the published layouts, plus one that exercises every other option.
+TINY_VAES: dict[str, dict] = {
+    # LTX-2.0: residual compress_all ×3 in the decoder, timestep-conditioned, reflect-padded decoder.
+    "ltx2.0": {
+        **_tiny_encoder(last_multiplier=2),
         "decoder_blocks": [
             _res(1, inject_noise=False),
             ["compress_all", {"residual": True, "multiplier": 2}],
@@ -68,22 +75,7 @@ TINY_VAES: dict[str, dict] = {
     },
     # LTX-2.3: separate space/time upsamplers, mixed multipliers, zero padding, no timestep conditioning.
     "ltx2.3": {
-        "dims": 3,
-        "latent_channels": 8,
-        "patch_size": 4,
-        "norm_layer": "pixel_norm",
-        "latent_log_var": "uniform",
-        "encoder_blocks": [
-            _res(1),
-            ["compress_space_res", {"multiplier": 2}],
-            _res(1),
-            ["compress_time_res", {"multiplier": 2}],
-            _res(1),
-            ["compress_all_res", {"multiplier": 2}],
-            _res(1),
-            ["compress_all_res", {"multiplier": 1}],
-            _res(1),
-        ],
+        **_tiny_encoder(last_multiplier=1),
         "decoder_blocks": [
             _res(1),
             ["compress_space", {"multiplier": 2}],

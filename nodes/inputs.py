@@ -1,0 +1,77 @@
+"""Node inputs and outputs that several nodes share, each defined once (name, default, range)."""
+
+from __future__ import annotations
+
+from ..model.media.fps import MAX_FPS
+from .host import io
+from .types import GuidanceType
+
+# ComfyUI's seed widgets hold a signed 64-bit integer.
+MAX_SEED = 2**63 - 1
+
+# The loudness choices of the nodes that write a clip, and the target each stands for.
+LOUDNESS = {
+    "-14 LUFS (ready to post)": -14.0,
+    "-16 LUFS": -16.0,
+    "-23 LUFS (broadcast)": -23.0,
+    "off": None,
+}
+DEFAULT_LOUDNESS = "-14 LUFS (ready to post)"
+
+
+def fps_input(tooltip: str) -> io.Float.Input:
+    return io.Float.Input("fps", default=24.0, min=1.0, max=float(MAX_FPS), step=0.001, tooltip=tooltip)
+
+
+def seed_input(tooltip: str) -> io.Int.Input:
+    return io.Int.Input("seed", default=0, min=0, max=MAX_SEED, control_after_generate=True, tooltip=tooltip)
+
+
+def steps_input(tooltip: str) -> io.Int.Input:
+    return io.Int.Input("steps", default=0, min=0, max=1000, tooltip=tooltip)
+
+
+def guidance_input(tooltip: str) -> GuidanceType.Input:
+    return GuidanceType.Input("guidance", optional=True, tooltip=tooltip)
+
+
+def loudness_input(tooltip: str) -> io.Combo.Input:
+    return io.Combo.Input("loudness", options=list(LOUDNESS), default=DEFAULT_LOUDNESS, tooltip=tooltip)
+
+
+def loudness_target(choice: str) -> float | None:
+    if choice not in LOUDNESS:
+        raise ValueError(f"loudness must be one of {', '.join(LOUDNESS)}; got {choice!r}")
+    return LOUDNESS[choice]
+
+
+def scale_input(name: str, default: float, maximum: float, tooltip: str, step: float = 0.1) -> io.Float.Input:
+    """A strength or scale from 0 up."""
+    return io.Float.Input(name, default=default, min=0.0, max=maximum, step=step, tooltip=tooltip)
+
+
+def count_input(name: str, default: int, maximum: int, step: int, tooltip: str) -> io.Int.Input:
+    """A size or count from 0 up, in steps of ``step``."""
+    return io.Int.Input(name, default=default, min=0, max=maximum, step=step, tooltip=tooltip)
+
+
+def text_input(name: str, tooltip: str, *, multiline: bool = False) -> io.String.Input:
+    return io.String.Input(name, default="", multiline=multiline, tooltip=tooltip)
+
+
+def problem_with(parse, value) -> bool | str:
+    """A node's ``validate_inputs`` answer: True when ``parse(value)`` accepts it, else its message."""
+    try:
+        parse(value)
+    except ValueError as exc:
+        return str(exc)
+    return True
+
+
+def clip_outputs(fps_tooltip: str | None = None) -> list:
+    """Frames, sound and frame rate: what the nodes that hand on a finished clip output."""
+    return [
+        io.Image.Output(display_name="images"),
+        io.Audio.Output(display_name="audio"),
+        io.Float.Output(display_name="fps", tooltip=fps_tooltip),
+    ]
