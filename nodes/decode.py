@@ -68,7 +68,7 @@ class TalkiesDecode(io.ComfyNode):
         tile_frames: int,
         tile_frames_overlap: int,
     ) -> io.NodeOutput:
-        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps)
+        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
         if not fps_known:
             host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
         tiling = VideoTiling(

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from ..model.pipeline.empty_clip import as_fps, empty_latent, frames_for_seconds, snap_frames, snap_pixel_size
 from ..model.pipeline.load import TalkiesModel
+from ..model.sampling.compression import VideoCompression
 from . import host
 from .host import io
 from .inputs import fps_input
@@ -15,16 +16,16 @@ from .types import CATEGORY, Model
 UNITS = ("seconds", "frames")
 
 
-def clip_frames(length: float, unit: str, fps: Fraction) -> int:
-    """The valid frame count (8k+1) for ``length`` seconds (the pack's one rule for a length in
-    seconds) or nearest to ``length`` frames."""
+def clip_frames(length: float, unit: str, fps: Fraction, compression: VideoCompression) -> int:
+    """The valid frame count (tk+1; 8k+1 for LTX-2) for ``length`` seconds (the pack's one rule for a
+    length in seconds) or nearest to ``length`` frames."""
     if unit not in UNITS:
         raise ValueError(f"unit must be seconds or frames; got {unit!r}")
     if not length > 0:
         raise ValueError(f"length must be positive; got {length}")
     if unit == "seconds":
-        return frames_for_seconds(length, fps)
-    return snap_frames(round(float(length)))
+        return frames_for_seconds(length, fps, compression)
+    return snap_frames(round(float(length)), compression)
 
 
 class TalkiesEmptyClip(io.ComfyNode):
@@ -35,17 +36,18 @@ class TalkiesEmptyClip(io.ComfyNode):
             display_name="Talkies Empty Clip",
             category=f"{CATEGORY}/latent",
             description="An empty clip (picture and sound) to generate into. Sizes snap to what the model "
-            "can make (multiples of 32 pixels, 8k+1 frames) and the node says when they did.",
+            "can make (for LTX-2 multiples of 32 pixels and 8k+1 frames; the model's VAE decides) and the "
+            "node says when they did.",
             inputs=[
                 Model.Input("model", tooltip="The model the clip is for (it sets the latent's channels)."),
                 *(
                     io.Int.Input(
                         side,
                         default=128,
-                        min=32,
+                        min=16,
                         max=8192,
-                        step=32,
-                        tooltip=f"{side.title()} in pixels; snapped to a multiple of 32.",
+                        step=16,
+                        tooltip=f"{side.title()} in pixels; snapped to the model's grid (32 for LTX-2).",
                     )
                     for side in ("width", "height")
                 ),
@@ -55,7 +57,8 @@ class TalkiesEmptyClip(io.ComfyNode):
                     min=0.01,
                     max=10000.0,
                     step=0.01,
-                    tooltip="How long the clip is, in the unit below; snapped to 8k+1 frames.",
+                    tooltip="How long the clip is, in the unit below; snapped to whole latent frames "
+                    "(8k+1 frames for LTX-2).",
                 ),
                 io.Combo.Input(
                     "unit",
@@ -82,18 +85,19 @@ class TalkiesEmptyClip(io.ComfyNode):
         fps: float,
         batch_size: int = 1,
     ) -> io.NodeOutput:
-        rate = as_fps(fps)
-        frames = clip_frames(length, unit, rate)
-        snapped_w, snapped_h = snap_pixel_size(width, height)
+        rate, comp = as_fps(fps), model.video_compression
+        frames = clip_frames(length, unit, rate, comp)
+        snapped_w, snapped_h = snap_pixel_size(width, height, comp)
         notes = []
         if (snapped_w, snapped_h) != (width, height):
-            notes.append(f"size {width}×{height} → {snapped_w}×{snapped_h} (multiples of 32)")
+            notes.append(f"size {width}×{height} → {snapped_w}×{snapped_h} (multiples of {comp.space})")
         if unit == "seconds":
             asked, exact = f"{length:g} s", abs(frames / rate - length) < 1e-6
         else:
             asked, exact = f"{length:g} frames", frames == length
         if not exact:
-            notes.append(f"length {asked} → {frames} frames = {float(frames / rate):.3f} s (8k+1 frames)")
+            seconds = float(frames / rate)
+            notes.append(f"length {asked} → {frames} frames = {seconds:.3f} s ({comp.time}k+1 frames)")
         ui = None
         if notes:
             message = "snapped: " + "; ".join(notes)

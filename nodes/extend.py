@@ -101,7 +101,7 @@ class TalkiesExtend(io.ComfyNode):
         steps: int = 0,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps)
+        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
         options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
         host.check_interrupt()
         out = extend_latent(model, clip, prompts.positive, prompts.negative, **options)
@@ -119,7 +119,10 @@ class TalkiesExtendFrames(io.ComfyNode):
             "the new part starts exactly where they end, and the sound cross-fades only inside the overlap.",
             inputs=_inputs(
                 [
-                    io.Image.Input("images", tooltip="The clip's frames; sides must be multiples of 32."),
+                    io.Image.Input(
+                        "images",
+                        tooltip="The clip's frames; sides on the model's grid (multiples of 32 for LTX-2).",
+                    ),
                     io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
                     fps_input("The clip's frame rate (kept for the new part)."),
                 ]

@@ -68,7 +68,7 @@ class TalkiesImageConditioning(io.ComfyNode):
         strength: float = 1.0,
         compression: int = DEFAULT_IMAGE_CRF,
     ) -> io.NodeOutput:
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps)
+        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
         conditioned = condition_on_image(
             model, clip, image[:1], frame=frame, strength=strength, crf=compression
         )

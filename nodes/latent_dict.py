@@ -1,7 +1,8 @@
 """AVLatent ↔ ComfyUI LATENT dicts, in the layout ComfyUI's native LTX-2 nodes use.
 
 A joint latent is ``{"samples": NestedTensor((video, audio)), "type": "audio",
-"downscale_ratio_spacial": 32}`` as LTXVConcatAVLatent makes it: video (B, C, F, H/32, W/32),
+"downscale_ratio_spacial": 32}`` as LTXVConcatAVLatent makes it: video (B, C, F, H/s, W/s) with
+the model's spatial compression s (32 for LTX-2),
 audio (B, 8, T, 16). ``"noise_mask"`` (1 = generate, 0 = keep) is a NestedTensor of a video
 mask (B, 1, F, H, W) and an audio mask (B, 1, T, 1) when any part is pinned; ComfyUI's
 samplers broadcast both. Our extra keys ride along: ``"fps"`` (a Fraction) and
@@ -17,6 +18,7 @@ import torch
 
 from ..model.media.fps import as_fps
 from ..model.sampling.av_latent import AVLatent
+from ..model.sampling.compression import LTX2_COMPRESSION, VideoCompression
 from . import host
 
 _JOINT_HINT = (
@@ -29,7 +31,7 @@ def to_latent_dict(latent: AVLatent) -> dict:
     out = {
         "samples": host.nested([latent.video, latent.audio]),
         "type": "audio",
-        "downscale_ratio_spacial": latent.space_scale,
+        "downscale_ratio_spacial": latent.compression.space,
         "fps": latent.fps,
         "keyframes": latent.keyframes,
     }
@@ -51,8 +53,10 @@ def _channel_one(mask: torch.Tensor | None, dims: int, what: str) -> torch.Tenso
     return mask[:, :1].float()
 
 
-def from_latent_dict(latent: dict, default_fps: Fraction) -> tuple[AVLatent, bool]:
-    """(the AVLatent, whether the dict said its frame rate)."""
+def from_latent_dict(
+    latent: dict, default_fps: Fraction, compression: VideoCompression = LTX2_COMPRESSION
+) -> tuple[AVLatent, bool]:
+    """(the AVLatent, whether the dict said its frame rate), for a model of ``compression``."""
     if not isinstance(latent, dict) or "samples" not in latent:
         raise ValueError(f"expected a LATENT dict with 'samples'; {_JOINT_HINT}")
     samples = latent["samples"]
@@ -76,6 +80,12 @@ def from_latent_dict(latent: dict, default_fps: Fraction) -> tuple[AVLatent, boo
     audio_mask = _channel_one(audio_mask, 4, "audio")
     if audio_mask is not None:
         audio_mask = audio_mask[..., :1]
+    ratio = latent.get("downscale_ratio_spacial", compression.space)
+    if ratio != compression.space:
+        raise ValueError(
+            f"this latent is {ratio}× smaller than its pictures but the model's video VAE compresses "
+            f"{compression.space}×: make the latent with this model (Talkies Empty Clip with this model)"
+        )
     fps = latent.get("fps")
     av = AVLatent(
         video=video,
@@ -84,5 +94,6 @@ def from_latent_dict(latent: dict, default_fps: Fraction) -> tuple[AVLatent, boo
         video_mask=video_mask,
         audio_mask=audio_mask,
         keyframes=tuple(latent.get("keyframes", ())),
+        compression=compression,
     )
     return av, fps is not None

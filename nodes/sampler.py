@@ -89,7 +89,7 @@ class TalkiesSampler(io.ComfyNode):
         preview: bool = True,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps)
+        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
         if not fps_known:
             host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
         schedule = sigmas_for(model, clip, steps or None, parse_sigmas(sigmas) if sigmas.strip() else None)

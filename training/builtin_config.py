@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..model.config import LTX_TRANSFORMER_CONSTANTS
+from ..model.video_vae.config import video_vae_config
 
 MODEL_VERSION = "talkies-toyworld-1"
 
@@ -116,6 +117,10 @@ TRANSFORMER = {
     "connector_num_learnable_registers": 64,
     "connector_positional_embedding_max_pos": [4096],
 }
+
+
+# Frames and pixels per latent cell, as the VAE above is built.
+COMPRESSION = video_vae_config(VIDEO_VAE).compression
 
 
 def builtin_config() -> dict:

@@ -20,7 +20,6 @@ from ..model.pipeline.extend import extend_latent
 from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.text_encode import encode_prompts
-from ..model.sampling.latents import pixel_frames_for
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.metrics.seams import seam_report, seamless
 from .progress import Progress
@@ -38,7 +37,7 @@ def extend_chain(
     starts = [0]
     prompt, negative = encode_prompts(model, caption, "")
     for k in range(1, PARTS):
-        starts.append(pixel_frames_for(latent.video.shape[2]))
+        starts.append(latent.pixel_frames)
         latent = extend_latent(
             model,
             latent,

@@ -21,7 +21,7 @@ from ..model.sampling.latents import audio_positions, audio_tokens, video_positi
 from ..model.sampling.schedule import ltx2_shift
 from ..model.text.conditioner import EncodedText, TextConditioner
 from ..model.transformer.model import AVTransformer, Stream
-from .builtin_config import FPS
+from .builtin_config import COMPRESSION, FPS
 from .latent_dataset import LatentDataset
 from .optimizer import OneCycle
 from .progress import Progress
@@ -95,7 +95,7 @@ def make_batch(
     v0 = video_tokens(ds.video[idx].float())
     a0 = audio_tokens(ds.audio[idx].float())
     _, _, f, h, w = ds.video.shape
-    vpos = video_positions(b, f, h, w, FPS)
+    vpos = video_positions(b, f, h, w, FPS, compression=COMPRESSION)
     apos = audio_positions(b, ds.audio.shape[2])
     vmask, amask = conditioning_masks(b, f, h * w, apos, vpos, rng)
     t = torch.sigmoid(torch.from_numpy(rng.normal(size=b)).float())

@@ -29,4 +29,5 @@ def empty_latent(
         video_channels=model.video_latent_channels,
         audio_channels=channels,
         audio_bins=bins,
+        compression=model.video_compression,
     )

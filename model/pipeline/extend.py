@@ -26,14 +26,14 @@ from ..media.audio_conform import samples_for_frames
 from ..media.image_prep import image_to_pixels
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
+from ..sampling.compression import VideoCompression
 from ..sampling.guidance import Guidance
 from ..sampling.latents import (
     AUDIO_HOP,
     AUDIO_LATENT_DOWNSAMPLE,
     AUDIO_SAMPLE_RATE,
-    VIDEO_SPACE_SCALE,
-    VIDEO_TIME_SCALE,
     audio_frames_for_seconds,
+    latent_frame_start,
     latent_frames_for_seconds,
     snap_pixel_size,
 )
@@ -61,11 +61,11 @@ def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
         raise ValueError("extend a whole clip, not a window cut from one")
     if overlap < 1:
         raise ValueError(f"overlap must be at least one latent frame, got {overlap}")
-    f, t = clip.video.shape[2], clip.audio.shape[2]
-    n = latent_frames_for_seconds(seconds, clip.fps)
-    total_audio = audio_frames_for_seconds(Fraction(clip.pixel_frames + VIDEO_TIME_SCALE * n) / clip.fps)
+    f, t, comp = clip.video.shape[2], clip.audio.shape[2], clip.compression
+    n = latent_frames_for_seconds(seconds, clip.fps, comp)
+    total_audio = audio_frames_for_seconds(Fraction(clip.pixel_frames + comp.time * n) / clip.fps)
     g0 = max(0, f - overlap)
-    tail_start_seconds = max(0, VIDEO_TIME_SCALE * g0 + 1 - VIDEO_TIME_SCALE) / clip.fps
+    tail_start_seconds = Fraction(latent_frame_start(g0, comp)) / clip.fps
     j0 = min(
         t,
         math.floor(
@@ -88,6 +88,7 @@ def continuation(
     video_start: int,
     audio_start: int,
     causal_start: bool,
+    compression: VideoCompression,
 ) -> AVLatent:
     """A window of clean tail latents followed by ``new_*`` frames to generate."""
     b, c, _, h, w = tail_video.shape
@@ -107,6 +108,7 @@ def continuation(
         video_start=video_start,
         audio_start=audio_start,
         causal_start=causal_start,
+        compression=compression,
     )
 
 
@@ -125,7 +127,7 @@ def extend_latent(
     audio_guidance: Guidance,
     on_step: Callable[[StepPreview], None] | None = None,
 ) -> AVLatent:
-    """The whole clip, ``seconds`` longer (rounded to whole 8-frame steps); earlier frames unchanged."""
+    """The whole clip, ``seconds`` longer (in whole latent frames); earlier frames unchanged."""
     w = plan_window(clip, seconds, overlap)
     window = continuation(
         clip.video[:, :, w.video_from :],
@@ -133,9 +135,10 @@ def extend_latent(
         clip.audio[:, :, w.audio_from :],
         w.new_audio,
         clip.fps,
-        video_start=max(0, VIDEO_TIME_SCALE * w.video_from + 1 - VIDEO_TIME_SCALE),
+        video_start=latent_frame_start(w.video_from, clip.compression),
         audio_start=max(0, AUDIO_LATENT_DOWNSAMPLE * w.audio_from + 1 - AUDIO_LATENT_DOWNSAMPLE),
         causal_start=w.video_from == 0,
+        compression=clip.compression,
     )
     out = sample(
         model,
@@ -152,6 +155,7 @@ def extend_latent(
         video=torch.cat([clip.video[:, :, : w.video_from], out.video], dim=2),
         audio=torch.cat([clip.audio[:, :, : w.audio_from], out.audio], dim=2),
         fps=clip.fps,
+        compression=clip.compression,
     )
 
 
@@ -168,10 +172,11 @@ def _check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> No
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"frames must be an IMAGE batch (F, H, W, 3), got shape {tuple(images.shape)}")
     _, h, w, _ = images.shape
-    if (w, h) != snap_pixel_size(w, h):
-        near_w, near_h = snap_pixel_size(w, h)
+    comp = model.video_compression
+    if (w, h) != snap_pixel_size(w, h, comp):
+        near_w, near_h = snap_pixel_size(w, h, comp)
         raise ValueError(
-            f"the clip is {w}×{h}; extension needs sides that are multiples of {VIDEO_SPACE_SCALE}: "
+            f"the clip is {w}×{h}; extension needs sides that are multiples of {comp.space}: "
             f"resize it to {near_w}×{near_h} first"
         )
     if fps <= 0:
@@ -201,9 +206,9 @@ def extend_media(
     """
     fps = Fraction(fps)
     _check_media(model, images, fps)
-    frames = images.shape[0]
-    tail = min(frames, VIDEO_TIME_SCALE * overlap + 1)
-    tail = (tail - 1) // VIDEO_TIME_SCALE * VIDEO_TIME_SCALE + 1
+    frames, comp = images.shape[0], model.video_compression
+    tail = min(frames, comp.time * overlap + 1)
+    tail = (tail - 1) // comp.time * comp.time + 1
     start = frames - tail
     start_sample = samples_for_frames(start, fps, audio.sample_rate)
     with model.working("video_encoder") as encoder:
@@ -215,8 +220,8 @@ def extend_media(
     tail_audio_wave = Waveform(tail_samples, audio.sample_rate)
     with model.working("audio_encoder") as encoder:
         tail_audio = encode_audio(tail_audio_wave, encoder)
-    n = latent_frames_for_seconds(seconds, fps)
-    total_audio = audio_frames_for_seconds(Fraction(tail + VIDEO_TIME_SCALE * n) / fps)
+    n = latent_frames_for_seconds(seconds, fps, comp)
+    total_audio = audio_frames_for_seconds(Fraction(tail + comp.time * n) / fps)
     t = min(tail_audio.shape[2], total_audio)
     mel_start = round(start / fps * MEL_PER_SECOND)
     window = continuation(
@@ -228,6 +233,7 @@ def extend_media(
         video_start=start,
         audio_start=mel_start,
         causal_start=True,
+        compression=comp,
     )
     out = sample(
         model,

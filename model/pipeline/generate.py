@@ -62,9 +62,9 @@ def generate(
     d = defaults_for(model)
     fps = as_fps(fps if fps is not None else d.fps)
     if seconds is not None:
-        frames = frames_for_seconds(seconds, fps)
+        frames = frames_for_seconds(seconds, fps, model.video_compression)
     frames = frames or d.frames
-    latent_frames_for(frames)
+    latent_frames_for(frames, model.video_compression)
     latent = empty_latent(model, width or d.width, height or d.height, frames, fps)
     if image is not None:
         latent = condition_on_image(model, latent, image, strength=image_strength)

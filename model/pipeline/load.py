@@ -26,6 +26,7 @@ from ..loading.parts import (
     resolve_dtype,
 )
 from ..offload.placement import Policy, check_policy, working
+from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
 from ..text.encoder_source import open_text_encoder
@@ -171,6 +172,11 @@ class TalkiesModel:
     @property
     def video_latent_channels(self) -> int:
         return video_vae_config(self.config.get("vae", {})).latent_channels
+
+    @property
+    def video_compression(self) -> VideoCompression:
+        """Frames and pixels per latent cell, from the checkpoint's video VAE (8× and 32× for LTX-2)."""
+        return video_vae_config(self.config.get("vae", {})).compression
 
     @property
     def audio_latent_shape(self) -> tuple[int, int]:

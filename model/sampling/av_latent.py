@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import torch
 
+from .compression import VideoCompression
 from .latents import (
     AUDIO_CHANNELS,
     AUDIO_MEL_BINS,
     VIDEO_CHANNELS,
-    VIDEO_SPACE_SCALE,
     audio_frames_for_seconds,
     check_pixel_size,
     latent_frames_for,
@@ -43,6 +43,7 @@ class AVLatent:
     video: torch.Tensor
     audio: torch.Tensor
     fps: Fraction
+    compression: VideoCompression  # the model's, from its checkpoint: never assumed
     video_mask: torch.Tensor | None = None
     audio_mask: torch.Tensor | None = None
     keyframes: tuple[Keyframe, ...] = field(default_factory=tuple)
@@ -56,17 +57,13 @@ class AVLatent:
 
     @property
     def pixel_frames(self) -> int:
-        return pixel_frames_for(self.video.shape[2])
-
-    @property
-    def space_scale(self) -> int:
-        """Pixels per latent row or column."""
-        return VIDEO_SPACE_SCALE
+        return pixel_frames_for(self.video.shape[2], self.compression)
 
     @property
     def pixel_size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
-        return self.video.shape[4] * VIDEO_SPACE_SCALE, self.video.shape[3] * VIDEO_SPACE_SCALE
+        s = self.compression.space
+        return self.video.shape[4] * s, self.video.shape[3] * s
 
     @property
     def seconds(self) -> Fraction:
@@ -98,16 +95,16 @@ def empty_av_latent(
     video_channels: int = VIDEO_CHANNELS,
     audio_channels: int = AUDIO_CHANNELS,
     audio_bins: int = AUDIO_MEL_BINS,
+    compression: VideoCompression,
     device: torch.device | str = "cpu",
 ) -> AVLatent:
-    """Zeros for a clip of ``frames`` pixel frames (8k+1) at ``fps``, audio covering the same time."""
-    check_pixel_size(width, height)
-    f = latent_frames_for(frames)
+    """Zeros for a clip of ``frames`` pixel frames (tk+1) at ``fps``, audio covering the same time."""
+    check_pixel_size(width, height, compression)
+    f = latent_frames_for(frames, compression)
     if batch < 1:
         raise ValueError(f"batch must be at least 1, got {batch}")
     t = audio_frames_for_seconds(Fraction(frames) / fps)
-    video = torch.zeros(
-        batch, video_channels, f, height // VIDEO_SPACE_SCALE, width // VIDEO_SPACE_SCALE, device=device
-    )
+    s = compression.space
+    video = torch.zeros(batch, video_channels, f, height // s, width // s, device=device)
     audio = torch.zeros(batch, audio_channels, t, audio_bins, device=device)
-    return AVLatent(video=video, audio=audio, fps=Fraction(fps))
+    return AVLatent(video=video, audio=audio, fps=Fraction(fps), compression=compression)

@@ -13,7 +13,13 @@ from fractions import Fraction
 
 import torch
 
-from .latents import audio_tokens, video_positions, video_tokens
+from .compression import LTX2_COMPRESSION, VideoCompression
+from .latents import (
+    audio_tokens,
+    video_frame_bounds,
+    video_positions,
+    video_tokens,
+)
 from .loop import LatentState
 
 
@@ -54,18 +60,24 @@ def condition_audio_frames(
 
 
 def append_keyframe(
-    state: LatentState, latent: torch.Tensor, pixel_frame: int, fps: float | Fraction, strength: float = 1.0
+    state: LatentState,
+    latent: torch.Tensor,
+    pixel_frame: int,
+    fps: float | Fraction,
+    strength: float = 1.0,
+    *,
+    compression: VideoCompression = LTX2_COMPRESSION,
 ) -> LatentState:
     """Add guiding tokens for ``latent`` (B, C, f, H, W) placed at ``pixel_frame`` of the clip."""
     _check_strength(strength)
     b, _, f, h, w = latent.shape
     tokens = video_tokens(latent).to(state.latent)
-    positions = video_positions(b, f, h, w, fps, device=state.latent.device)
-    if pixel_frame != 0:
-        # Only a clip's first latent frame is causal; a keyframe elsewhere keeps whole 8-frame bounds.
-        g = torch.arange(f, dtype=torch.float32, device=positions.device)
-        bounds = torch.stack([g, g + 1], -1) * 8 + pixel_frame
-        positions = video_positions(b, f, h, w, fps, frame_bounds=bounds, device=state.latent.device)
+    # Only a clip's first latent frame is causal; a keyframe elsewhere keeps whole-latent-frame bounds.
+    causal = pixel_frame == 0
+    bounds = video_frame_bounds(f, pixel_frame, causal, compression)
+    positions = video_positions(
+        b, f, h, w, fps, frame_bounds=bounds, compression=compression, device=state.latent.device
+    )
     mask = torch.full(tokens.shape[:2], 1.0 - strength, device=state.mask.device)
     return LatentState(
         latent=torch.cat([state.latent, tokens], 1),

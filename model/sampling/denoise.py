@@ -45,7 +45,15 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
         clean=v_tokens.clone(),
         mask=latent.video_token_mask().to(device),
         positions=video_positions(
-            b, f, h, w, latent.fps, start=latent.video_start, causal=latent.causal_start, device=device
+            b,
+            f,
+            h,
+            w,
+            latent.fps,
+            start=latent.video_start,
+            causal=latent.causal_start,
+            compression=latent.compression,
+            device=device,
         ),
     )
     audio_pos = audio_positions(b, t, start=latent.audio_start, causal=latent.causal_start, device=device)
@@ -57,7 +65,9 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
     )
     for k in latent.keyframes:
         frame = k.pixel_frame + latent.video_start
-        video = append_keyframe(video, k.latent.to(device, dtype), frame, latent.fps, k.strength)
+        video = append_keyframe(
+            video, k.latent.to(device, dtype), frame, latent.fps, k.strength, compression=latent.compression
+        )
     return video, audio
 
 

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import torch
 
+from ..sampling.compression import LTX2_COMPRESSION, VideoCompression
 from ..sampling.latents import (
     audio_latent,
     audio_positions,
@@ -42,8 +43,12 @@ def predict_velocity(
     audio_mask: torch.Tensor | None = None,
     video_context_mask: torch.Tensor | None = None,
     audio_context_mask: torch.Tensor | None = None,
+    compression: VideoCompression = LTX2_COMPRESSION,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Velocity predictions for a video latent (B,128,F,H,W) and an audio latent (B,8,T,16).
+
+    ``compression``: the video VAE's (it places each latent cell in seconds and pixels); LTX-2's
+    8× in time and 32× in space unless a checkpoint says otherwise (``TalkiesModel.video_compression``).
 
     sigma: a float or (B,); masks: per-token denoise masks (1 = noisy, 0 = clean), any shape
     holding F·H·W (video) or T (audio) values per sample; contexts: each stream's text
@@ -60,7 +65,7 @@ def predict_velocity(
     sig = torch.as_tensor(sigma, dtype=torch.float32, device=dev).reshape(-1).expand(b).clone()
     video = Stream(
         latent=video_tokens(video_latent_in).to(dtype),
-        positions=video_positions(b, f, h, w, fps, device=dev),
+        positions=video_positions(b, f, h, w, fps, compression=compression, device=dev),
         sigma=sig,
         context=video_context.to(dev, dtype),
         context_mask=video_context_mask,

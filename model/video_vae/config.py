@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..sampling.compression import VideoCompression
+
 NormLayer = Literal["pixel_norm", "group_norm"]
 LogVariance = Literal["uniform", "per_channel", "constant"]
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -94,6 +96,12 @@ class VideoVAEConfig:
     @property
     def decoder_factors(self) -> tuple[int, int]:
         return self._factors(self.decoder_blocks, DECODER_STRIDES)
+
+    @property
+    def compression(self) -> VideoCompression:
+        """Frames and pixels per latent cell (the encoder's; a decoder-only file: the decoder's)."""
+        time, space = self.encoder_factors if self.encoder_blocks else self.decoder_factors
+        return VideoCompression(time=time, space=space)
 
 
 def _block(entry: Any, allowed: set[str], where: str) -> BlockSpec:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..sampling.latents import VIDEO_SPACE_SCALE, video_latent
+from ..sampling.latents import video_latent
 
 _PROBE_IMAGES = 16
 _PROBE_CELLS = 8  # latent cells per side of one probe picture
@@ -90,13 +90,14 @@ def _probe_colours(generator: torch.Generator) -> torch.Tensor:
 def fit_latent_colours(encoder: torch.nn.Module, *, seed: int = 0) -> LatentColours:
     """Fit the latent → RGB map of ``encoder`` (a VideoEncoder: pixels (B,3,F,H,W) in -1..1 → latent)."""
     colours = _probe_colours(torch.Generator().manual_seed(seed))
-    pixels = colours.repeat_interleave(VIDEO_SPACE_SCALE, 2).repeat_interleave(VIDEO_SPACE_SCALE, 3)
+    space = encoder.space_factor
+    pixels = colours.repeat_interleave(space, 2).repeat_interleave(space, 3)
     with torch.inference_mode():
         latent = encoder.encode(pixels[:, :, None] * 2.0 - 1.0)[:, :, 0].float().cpu()
     if latent.shape[-2:] != colours.shape[-2:]:
         raise ValueError(
             f"the video encoder maps {pixels.shape[-1]} pixels to {latent.shape[-1]} cells; "
-            f"previews assume {VIDEO_SPACE_SCALE}× spatial compression"
+            f"its config says {space}× spatial compression"
         )
     x = latent.permute(0, 2, 3, 1).reshape(-1, latent.shape[1])
     y = colours.permute(0, 2, 3, 1).reshape(-1, 3)

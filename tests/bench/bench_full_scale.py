@@ -37,6 +37,7 @@ from talkies.model.config import transformer_config  # noqa: E402
 from talkies.model.loading.quant import quantize_linears  # noqa: E402
 from talkies.model.offload.streaming import block_bytes, resident_blocks_within, stream_blocks  # noqa: E402
 from talkies.model.sampling.av_latent import empty_av_latent  # noqa: E402
+from talkies.model.sampling.compression import LTX2_COMPRESSION  # noqa: E402
 from talkies.model.sampling.denoise import sample_clip  # noqa: E402
 from talkies.model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens  # noqa: E402
 from talkies.model.sampling.schedule import DISTILLED_SIGMAS  # noqa: E402
@@ -381,7 +382,9 @@ def streamed_runs(args, model, call, device, label: str) -> None:
 def sampling_steps(s: Scale, model, device) -> None:
     """Eight distilled steps of sample_clip (no guidance): the transformer's share of a clip."""
     frames, height, width = s.pixels
-    latent = empty_av_latent(width, height, frames, Fraction(FPS), device=device)
+    latent = empty_av_latent(
+        width, height, frames, Fraction(FPS), compression=LTX2_COMPRESSION, device=device
+    )
     g = torch.Generator().manual_seed(1)
     prompt = PromptEmbedding(
         torch.randn(1, s.text_tokens, s.video_heads * s.video_head_dim, generator=g),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
 import torch
 
 from talkies.model import load_transformer
-from talkies.model.sampling.av_latent import AVLatent, Keyframe, empty_av_latent
+from talkies.model.sampling.av_latent import Keyframe, empty_av_latent
+from talkies.model.sampling.compression import LTX2_COMPRESSION
 from talkies.model.sampling.denoise import sample_clip
 from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.schedule import ltx2_sigmas
@@ -38,7 +40,9 @@ def _prompt(seed):
 
 
 def _latent(batch=1):
-    lat = empty_av_latent(96, 64, 17, Fraction(24), batch, video_channels=16, audio_bins=2)
+    lat = empty_av_latent(
+        96, 64, 17, Fraction(24), batch, video_channels=16, audio_bins=2, compression=LTX2_COMPRESSION
+    )
     assert lat.video.shape == (batch, 16, 3, 2, 3) and lat.audio.shape == (batch, 8, 18, 2)
     return lat
 
@@ -60,7 +64,7 @@ def test_masked_frames_keep_their_values_and_others_move(model):
     video[:, :, :1] = first
     mask = torch.ones(1, 1, 3, 1, 1)
     mask[:, :, 0] = 0
-    lat = AVLatent(video=video, audio=lat.audio, fps=lat.fps, video_mask=mask)
+    lat = replace(lat, video=video, video_mask=mask)
     out = sample_clip(
         model,
         lat,
@@ -82,7 +86,7 @@ def test_keyframes_guide_but_do_not_change_the_shape(model):
     plain = sample_clip(model, lat, _prompt(0), None, ltx2_sigmas(2), seed=3)
     guided = sample_clip(
         model,
-        AVLatent(video=lat.video, audio=lat.audio, fps=lat.fps, keyframes=(key,)),
+        replace(lat, keyframes=(key,)),
         _prompt(0),
         None,
         ltx2_sigmas(2),

@@ -19,6 +19,8 @@ def encoder():
 class LinearEncoder(torch.nn.Module):
     """Latent cell = a fixed linear mix of the cell's mean colour: the map can be recovered exactly."""
 
+    space_factor = 32  # pixels per latent cell, as a VideoEncoder says its own
+
     def __init__(self, channels: int = 16) -> None:
         super().__init__()
         generator = torch.Generator().manual_seed(3)

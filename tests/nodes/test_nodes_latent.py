@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from talkies.model.sampling.av_latent import AVLatent, Keyframe
+from talkies.model.sampling.compression import LTX2_COMPRESSION
 from talkies.nodes import host
 from talkies.nodes.latent_dict import from_latent_dict, to_latent_dict
 from talkies.nodes.standalone import runtime
@@ -22,6 +23,7 @@ def _latent(masked: bool = False) -> AVLatent:
         video=video,
         audio=audio,
         fps=Fraction(24000, 1001),
+        compression=LTX2_COMPRESSION,
         video_mask=video_mask,
         audio_mask=None,
         keyframes=key,

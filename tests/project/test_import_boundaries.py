@@ -22,6 +22,7 @@ NODE_DATA_TYPES = {
     "model.media.fps",  # frame rates as exact Fractions
     "model.media.waveform",  # AUDIO as the model carries it
     "model.sampling.av_latent",  # the joint latent a LATENT wraps
+    "model.sampling.compression",  # how much the model's video VAE compresses
     "model.sampling.guidance",  # per-stream guidance settings
     "model.video_vae.tiling",  # the decode tiling a user chooses
 }

@@ -28,16 +28,28 @@ from talkies.training.builtin_config import AUDIO_VAE, VIDEO_VAE, builtin_config
 from talkies.training.init_weights import initialize
 
 
-def tiny_config() -> dict:
+def tiny_config(vae: dict | None = None) -> dict:
     config = builtin_config()
     config["transformer"]["num_layers"] = 2
     config["talkies"].update(width=64, height=64, frames=9, steps=2)
+    if vae is not None:
+        config["vae"] = vae
     return config
 
 
+# The built-in layout with less compression: 16× in space and 4× in time (two compress_all blocks).
+LESS_COMPRESSED_VAE = {
+    **VIDEO_VAE,
+    "encoder_blocks": VIDEO_VAE["encoder_blocks"][2:],
+    "decoder_blocks": VIDEO_VAE["decoder_blocks"][2:],
+}
+
+
 @torch.no_grad()
-def write_tiny_checkpoint(path: Path, seed: int = 0) -> Path:
-    config = tiny_config()
+def write_tiny_checkpoint(path: Path, seed: int = 0, vae: dict | None = None) -> Path:
+    """``vae``: the video VAE's config section instead of the built-in model's."""
+    config = tiny_config(vae)
+    vae = config["vae"]
     cfg = transformer_config(config)
     transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
     initialize(transformer, conditioner, seed)
@@ -45,7 +57,7 @@ def write_tiny_checkpoint(path: Path, seed: int = 0) -> Path:
     for _, p in sorted(transformer.named_parameters()):
         if p.dim() >= 2:
             p.copy_(torch.randn(p.shape, generator=generator) * 0.05)
-    video = VideoEncoder(video_vae_config(VIDEO_VAE)), VideoDecoder(video_vae_config(VIDEO_VAE))
+    video = VideoEncoder(video_vae_config(vae)), VideoDecoder(video_vae_config(vae))
     audio_cfg = audio_vae_config({"audio_vae": AUDIO_VAE})
     audio = AudioEncoder(audio_cfg), AudioDecoder(audio_cfg)
     return write_builtin_checkpoint(
