@@ -16,6 +16,7 @@ COMMANDS = {
     "extend": (".cli.extend", "continue a clip with picture and sound"),
     "run": (".cli.run_workflow", "run an API-format workflow in-process or on a ComfyUI server"),
     "eval": (".cli.eval", "measure sync, adherence and delivery of clips"),
+    "sheet": (".cli.sheet", "draw clips as a contact sheet: frames, waveform, onsets, contacts"),
     "bench": (".cli.bench", "time a generation with the built-in model"),
     "train": (".cli.train", "reproduce the built-in model from nothing"),
 }

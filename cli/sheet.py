@@ -1,0 +1,69 @@
+"""``python -m talkies sheet``: a contact sheet PNG of clips — frames, waveform, onsets, contacts.
+
+Clips are MP4 files, or prompts generated on the spot with a model (the built-in one by
+default), so ``python -m talkies sheet --prompt "…" --prompt "…" -o sheet.png`` shows what the
+model makes for those prompts, one row per clip.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..model.media.mp4 import read_clip
+from ..model.media.output_files import publish, temporary_file, writable_folder
+from ..model.pipeline.generate import generate
+from ..toyworld.sheet import clip_sheet, contact_sheet
+from .model_options import add_model_arguments, guidance, open_model
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("clips", nargs="*", type=Path, help="MP4 clips to show")
+    p.add_argument("--prompt", action="append", default=[], help="also generate this prompt and show it")
+    p.add_argument("--seconds", type=float, help="length of generated clips (default: the model's)")
+    p.add_argument("--columns", type=int, default=8, help="frames shown per clip")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
+    add_model_arguments(p)
+
+
+def write_png(picture: np.ndarray, path: Path) -> Path:
+    """An (H, W, 3) uint8 picture as a PNG, through PyAV's PNG encoder (no image library needed)."""
+    codec = av.CodecContext.create("png", "w")
+    codec.width, codec.height, codec.pix_fmt = picture.shape[1], picture.shape[0], "rgb24"
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+    data = b"".join(bytes(packet) for packet in [*codec.encode(frame), *codec.encode(None)])
+    with temporary_file(writable_folder(path.parent), ".png") as finished:
+        finished.write_bytes(data)
+        return publish(finished, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.clips and not args.prompt:
+        raise ValueError("give MP4 clips, or --prompt to generate, to put on the sheet")
+    if args.columns < 1:
+        raise ValueError(f"--columns must be at least 1, got {args.columns}")
+    if args.output.suffix.lower() != ".png":
+        raise ValueError(f"the sheet is a PNG: name it {args.output.with_suffix('.png')}")
+    if args.output.exists():
+        raise ValueError(f"{args.output} already exists; it is kept. Choose another name")
+    blocks = []
+    for path in args.clips:
+        clip = read_clip(path)
+        if clip.fps is None:
+            raise ValueError(f"{path} has no video stream; a sheet shows frames")
+        wave = None if clip.waveform is None else clip.waveform.numpy()
+        blocks.append(clip_sheet(clip.frames.numpy(), float(clip.fps), wave, clip.sample_rate, args.columns))
+    if args.prompt:
+        model = open_model(args)
+        video, audio = guidance(model, args)
+        for prompt in args.prompt:
+            options = {"seconds": args.seconds, "seed": args.seed, "steps": args.steps}
+            made = generate(model, prompt, video_guidance=video, audio_guidance=audio, **options)
+            frames = (made.images.clamp(0, 1) * 255).round().byte().numpy()
+            wave = made.audio.samples[0].float().numpy()
+            blocks.append(clip_sheet(frames, float(made.fps), wave, made.audio.sample_rate, args.columns))
+    print(write_png(contact_sheet(blocks), args.output))
+    return 0
