@@ -27,6 +27,23 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--dtype", default="auto", choices=DTYPE_CHOICES)
+    p.add_argument(
+        "--lora",
+        action="append",
+        default=[],
+        type=lora_choice,
+        metavar="FILE[:STRENGTH]",
+        help="a LoRA for the transformer, strength 1 unless given; repeat to stack several",
+    )
+
+
+def lora_choice(text: str) -> tuple[Path, float]:
+    """``FILE[:STRENGTH]`` → (file, strength); the strength after the last colon, if it is a number."""
+    path, _, strength = text.rpartition(":")
+    try:
+        return (Path(path), float(strength)) if path else (Path(text), 1.0)
+    except ValueError:
+        return Path(text), 1.0
 
 
 def open_model(args: argparse.Namespace) -> TalkiesModel:
@@ -35,6 +52,7 @@ def open_model(args: argparse.Namespace) -> TalkiesModel:
         text_encoder=args.text_encoder,
         device=args.device,
         dtype=args.dtype,
+        loras=args.lora,
     )
 
 

@@ -17,6 +17,7 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
+from ..loading.lora import apply_loras, read_lora
 from ..loading.parts import (
     DTYPE_CHOICES,
     load_text_conditioner,
@@ -64,7 +65,8 @@ class TalkiesModel:
     onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
     works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
     manages device memory itself (ComfyUI) places each part instead; parts then load on the
-    host's memory and the placer brings each onto ``device`` while it works.
+    host's memory and the placer brings each onto ``device`` while it works. ``loras``: (file,
+    strength) pairs applied to the transformer as it loads (model/loading/lora.py).
     """
 
     def __init__(
@@ -76,6 +78,7 @@ class TalkiesModel:
         dtype: torch.dtype | str = "auto",
         offload: Policy = "resident",
         placer: Placer | None = None,
+        loras: Sequence[tuple[str | Path, float]] = (),
     ) -> None:
         self.path = Path(path)
         self.checkpoint = Checkpoint(self.path)
@@ -89,6 +92,7 @@ class TalkiesModel:
         self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
         self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
         self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
+        self.loras = [(read_lora(path), float(strength)) for path, strength in loras]
         self._parts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -118,9 +122,13 @@ class TalkiesModel:
 
     @property
     def transformer(self) -> AVTransformer:
-        return self._part(
-            "transformer", lambda: load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
-        )
+        return self._part("transformer", self._load_transformer)
+
+    def _load_transformer(self) -> AVTransformer:
+        transformer = load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
+        if self.loras:
+            apply_loras(transformer, self.loras)
+        return transformer
 
     @property
     def conditioner(self) -> TextConditioner:
