@@ -14,6 +14,7 @@ from .guidance import TalkiesGuidance
 from .image_conditioning import TalkiesImageConditioning
 from .join import TalkiesJoinClips
 from .load_model import TalkiesLoadModel
+from .lora import TalkiesLoRA
 from .preview_clip import TalkiesPreviewClip
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
@@ -21,6 +22,7 @@ from .text_encode import TalkiesTextEncode
 
 NODES = [
     TalkiesLoadModel,
+    TalkiesLoRA,
     TalkiesTextEncode,
     TalkiesEmptyClip,
     TalkiesImageConditioning,

@@ -5,3 +5,5 @@ MODEL_EXTENSIONS = (".safetensors", ".sft")
 TALKIES_FOLDER = "talkies"
 # Where a Talkies or LTX-2 checkpoint may be, in the order the Load node lists them.
 CHECKPOINT_KINDS = (TALKIES_FOLDER, "checkpoints", "diffusion_models")
+# ComfyUI's folder of LoRA files.
+LORA_FOLDER = "loras"

@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..config import TransformerConfig
+from ..transformer.model import AVTransformer
 from .quant import FP8Linear
 from .safetensors_file import SafetensorsFile
 
@@ -168,6 +170,14 @@ class AppliedLoras:
             hook.remove()
         self.originals.clear()
         self.hooks.clear()
+
+
+def check_loras(cfg: TransformerConfig, loras: Sequence[tuple[LoraFile, float]]) -> None:
+    """Refuse LoRAs that do not fit a transformer of ``cfg`` before any weight is loaded."""
+    with torch.device("meta"):
+        model = AVTransformer(cfg)
+    for lora, _ in loras:
+        _targets(model, lora)
 
 
 def _compute_dtype(model: nn.Module) -> torch.dtype:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,7 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
-from ..loading.lora import apply_loras, read_lora
+from ..loading.lora import LoraFile, apply_loras, check_loras, read_lora
 from ..loading.parts import (
     DTYPE_CHOICES,
     load_text_conditioner,
@@ -56,6 +57,10 @@ log = logging.getLogger(__name__)
 Placer = Callable[[str, torch.nn.Module, torch.device], AbstractContextManager]
 
 
+def _read_loras(loras: Sequence[tuple[str | Path, float]]) -> list[tuple[LoraFile, float]]:
+    return [(read_lora(path), float(strength)) for path, strength in loras]
+
+
 class TalkiesModel:
     """A Talkies or LTX-2 checkpoint: transformer, text side, codecs, each loaded lazily.
 
@@ -92,7 +97,8 @@ class TalkiesModel:
         self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
         self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
         self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
-        self.loras = [(read_lora(path), float(strength)) for path, strength in loras]
+        self.loras = _read_loras(loras)
+        check_loras(self.transformer_config, self.loras)
         self._parts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -103,22 +109,38 @@ class TalkiesModel:
     def generation(self) -> str:
         return self.transformer_config.generation
 
+    def _key(self, name: str) -> str:
+        """Where a part is kept: models that differ only by their LoRAs share every other part."""
+        if name != "transformer" or not self.loras:
+            return name
+        return name + "".join(f"|{lora.path}:{strength}" for lora, strength in self.loras)
+
     def _part(self, name: str, load: Callable[[], Any]) -> Any:
+        key = self._key(name)
         with self._lock:
-            if name not in self._parts:
-                log.info("loading %s from %s", name, self.path.name)
-                self._parts[name] = load()
-            return self._parts[name]
+            if key not in self._parts:
+                log.info("loading %s from %s", key, self.path.name)
+                self._parts[key] = load()
+            return self._parts[key]
 
     def release(self, *names: str) -> None:
         """Drop loaded parts (all when no name is given) so their memory can be reclaimed."""
         with self._lock:
-            for name in names or list(self._parts):
-                self._parts.pop(name, None)
+            for key in list(self._parts):
+                if not names or key.split("|")[0] in names:
+                    self._parts.pop(key)
 
     @property
     def loaded_parts(self) -> list[str]:
-        return sorted(self._parts)
+        return sorted({key.split("|")[0] for key in self._parts})
+
+    def with_loras(self, loras: Sequence[tuple[str | Path, float]]) -> TalkiesModel:
+        """This model with ``loras`` stacked on top of its own: the same parts, except a transformer
+        of its own, loaded (with the LoRAs applied) when first used."""
+        other = copy.copy(self)
+        other.loras = [*self.loras, *_read_loras(loras)]
+        check_loras(self.transformer_config, other.loras)
+        return other
 
     @property
     def transformer(self) -> AVTransformer:

@@ -15,7 +15,10 @@ def test_node_schema_is_complete(node):
     for spec in schema.inputs:
         assert spec.tooltip, f"{schema.node_id}.{spec.id} has no tooltip"
         if is_widget(spec) and spec.get_io_type() == "COMBO":
-            assert spec.default in spec.options, f"{schema.node_id}.{spec.id}: default not among the choices"
+            # A combo without a default (a list of files) starts at its first choice, as in ComfyUI.
+            assert spec.default is None or spec.default in spec.options, (
+                f"{schema.node_id}.{spec.id}: default not among the choices"
+            )
         elif is_widget(spec) and spec.get_io_type() in ("INT", "FLOAT"):
             assert spec.min <= spec.default <= spec.max, f"{schema.node_id}.{spec.id}: default out of range"
     assert schema.outputs or schema.is_output_node, f"{schema.node_id} neither outputs nor shows anything"

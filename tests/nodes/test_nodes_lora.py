@@ -1,0 +1,62 @@
+"""Talkies LoRA: chained on the model from ComfyUI's loras folder, nothing at strength 0, checked at once."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import torch
+
+from talkies.model.loading.safetensors_file import write_safetensors
+from talkies.nodes.empty_clip import TalkiesEmptyClip
+from talkies.nodes.latent_dict import from_latent_dict
+from talkies.nodes.load_model import TalkiesLoadModel
+from talkies.nodes.lora import TalkiesLoRA
+from talkies.nodes.sampler import TalkiesSampler
+from talkies.nodes.text_encode import TalkiesTextEncode
+
+
+@pytest.fixture(scope="module")
+def setup(tiny_models_dir):
+    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    folder = tiny_models_dir / "loras"
+    folder.mkdir(exist_ok=True)
+    g = torch.Generator().manual_seed(0)
+    tensors = {}
+    for name in ("transformer_blocks.0.attn1.to_q", "transformer_blocks.1.ff.net.2"):
+        linear = model.transformer.get_submodule(name)
+        tensors[f"diffusion_model.{name}.lora_A.weight"] = torch.randn(2, linear.in_features, generator=g)
+        tensors[f"diffusion_model.{name}.lora_B.weight"] = torch.randn(linear.out_features, 2, generator=g)
+    write_safetensors(folder / "style.safetensors", tensors, {})
+    bad = {f"single_blocks.0.linear1.{part}.weight": torch.zeros(2, 2) for part in ("lora_A", "lora_B")}
+    write_safetensors(folder / "flux.safetensors", bad, {})
+    return model
+
+
+def _sample(model):
+    prompts = TalkiesTextEncode.execute(model, "a red ball bounces").args[0]
+    empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=9, unit="frames", fps=24.0).args[0]
+    latent = TalkiesSampler.execute(model, prompts, empty, seed=1, steps=2, preview=False).args[0]
+    return from_latent_dict(latent, Fraction(24))[0].video
+
+
+def test_the_lora_node_lists_the_folder_and_chains_on_the_model(setup):
+    schema = TalkiesLoRA.define_schema()
+    (combo,) = [spec for spec in schema.inputs if spec.id == "lora_name"]
+    assert {"style.safetensors", "flux.safetensors"} <= set(combo.options)
+    base = _sample(setup)
+    off = TalkiesLoRA.execute(setup, "style.safetensors", 0.0).args[0]
+    on = TalkiesLoRA.execute(setup, "style.safetensors", 1.0).args[0]
+    twice = TalkiesLoRA.execute(on, "style.safetensors", -1.0).args[0]
+    assert torch.equal(_sample(off), base)
+    assert not torch.allclose(_sample(on), base)
+    assert torch.allclose(_sample(twice), base, atol=1e-4), "+1 then -1 of the same LoRA cancel"
+    assert setup.loras == [], "the model it chains on keeps no LoRA"
+    assert on.text_encoder is setup.text_encoder, "parts other than the transformer are shared"
+
+
+def test_a_lora_for_another_model_is_refused_at_the_lora_node(setup):
+    with pytest.raises(ValueError, match="single_blocks.0.linear1.*another model family"):
+        TalkiesLoRA.execute(setup, "flux.safetensors", 1.0)
+    with pytest.raises(FileNotFoundError, match="models/loras"):
+        TalkiesLoRA.execute(setup, "missing.safetensors", 1.0)
