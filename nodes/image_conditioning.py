@@ -5,12 +5,14 @@ from __future__ import annotations
 import torch
 
 from ..model.pipeline.defaults import defaults_for
-from ..model.pipeline.image_conditioning import DEFAULT_IMAGE_CRF, condition_on_image
+from ..model.pipeline.image_conditioning import DEFAULT_IMAGE_CRF, condition_on_image, frame_at
 from ..model.pipeline.load import TalkiesModel
 from .host import io
 from .inputs import scale_input
 from .latent_dict import from_latent_dict, to_latent_dict
 from .types import CATEGORY, Model
+
+POSITIONS = ("frame", "seconds")
 
 
 class TalkiesImageConditioning(io.ComfyNode):
@@ -54,6 +56,29 @@ class TalkiesImageConditioning(io.ComfyNode):
                     tooltip="H.264 CRF the picture is re-compressed with first, so a still looks like "
                     "a video frame and the clip moves (0: none; use 0 for frames from a video).",
                 ),
+                io.Combo.Input(
+                    "position",
+                    options=list(POSITIONS),
+                    default="frame",
+                    optional=True,
+                    tooltip="Whether the picture is placed by its frame number or by a time in seconds.",
+                ),
+                io.Float.Input(
+                    "seconds",
+                    default=0.0,
+                    min=0.0,
+                    max=10000.0,
+                    step=0.01,
+                    optional=True,
+                    tooltip="With position 'seconds': when the picture is shown.",
+                ),
+                io.Boolean.Input(
+                    "guide",
+                    default=False,
+                    optional=True,
+                    tooltip="Guide the clip through the picture instead of starting from it, at frame 0 too "
+                    "(first-and-last-frame and keyframe clips, as LTX-2's keyframe interpolation).",
+                ),
             ],
             outputs=[io.Latent.Output(display_name="latent")],
         )
@@ -67,9 +92,15 @@ class TalkiesImageConditioning(io.ComfyNode):
         frame: int = 0,
         strength: float = 1.0,
         compression: int = DEFAULT_IMAGE_CRF,
+        position: str = "frame",
+        seconds: float = 0.0,
+        guide: bool = False,
     ) -> io.NodeOutput:
+        if position not in POSITIONS:
+            raise ValueError(f"position must be one of {', '.join(POSITIONS)}; got {position!r}")
         clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        at = frame_at(clip, seconds) if position == "seconds" else frame
         conditioned = condition_on_image(
-            model, clip, image[:1], frame=frame, strength=strength, crf=compression
+            model, clip, image[:1], frame=at, strength=strength, crf=compression, guide=guide
         )
         return io.NodeOutput(to_latent_dict(conditioned))

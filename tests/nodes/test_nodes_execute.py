@@ -147,6 +147,24 @@ def test_later_frames_become_guiding_keyframes_and_bad_frames_are_refused(model)
         TalkiesImageConditioning.execute(model, latent, torch.rand(1, 64, 64, 3), frame=9)
 
 
+def test_pictures_placed_by_seconds_and_a_guided_first_frame(model):
+    latent = _empty(model, length=17, fps=24.0).args[0]  # 17 frames: 0 to 0.708 s
+    picture = torch.rand(1, 64, 64, 3)
+    by_time = TalkiesImageConditioning.execute(model, latent, picture, position="seconds", seconds=0.5).args[
+        0
+    ]
+    clip, _ = from_latent_dict(by_time, Fraction(24))
+    assert [k.pixel_frame for k in clip.keyframes] == [12]
+    first = TalkiesImageConditioning.execute(model, latent, picture, frame=0, guide=True).args[0]
+    clip, _ = from_latent_dict(first, Fraction(24))
+    assert [k.pixel_frame for k in clip.keyframes] == [0], "a guided first frame is a keyframe"
+    assert clip.video_mask is None and float(clip.video.abs().sum()) == 0.0, "the clip itself is untouched"
+    with pytest.raises(ValueError, match="outside the clip"):
+        TalkiesImageConditioning.execute(model, latent, picture, position="seconds", seconds=0.75)
+    with pytest.raises(ValueError, match="position must be one of"):
+        TalkiesImageConditioning.execute(model, latent, picture, position="minutes")
+
+
 # ---------------------------------------------------------------- guidance and sampling
 
 
