@@ -16,6 +16,7 @@ from .join import TalkiesJoinClips
 from .load_model import TalkiesLoadModel
 from .lora import TalkiesLoRA
 from .preview_clip import TalkiesPreviewClip
+from .reference_video import TalkiesReferenceVideo
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
 from .text_encode import TalkiesTextEncode
@@ -26,6 +27,7 @@ NODES = [
     TalkiesTextEncode,
     TalkiesEmptyClip,
     TalkiesImageConditioning,
+    TalkiesReferenceVideo,
     TalkiesGuidance,
     TalkiesSampler,
     TalkiesExtend,

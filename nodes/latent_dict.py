@@ -5,9 +5,9 @@ A joint latent is ``{"samples": NestedTensor((video, audio)), "type": "audio",
 the model's spatial compression s (32 for LTX-2),
 audio (B, 8, T, 16). ``"noise_mask"`` (1 = generate, 0 = keep) is a NestedTensor of a video
 mask (B, 1, F, H, W) and an audio mask (B, 1, T, 1) when any part is pinned; ComfyUI's
-samplers broadcast both. Our extra keys ride along: ``"fps"`` (a Fraction) and
-``"keyframes"`` (guiding frames). Latents from native graphs lack them; the model's frame
-rate is assumed then.
+samplers broadcast both. Our extra keys ride along: ``"fps"`` (a Fraction), ``"keyframes"``
+(guiding frames) and ``"references"`` (IC-LoRA control videos). Latents from native graphs lack
+them; the model's frame rate is assumed then.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def to_latent_dict(latent: AVLatent) -> dict:
         "downscale_ratio_spacial": latent.compression.space,
         "fps": latent.fps,
         "keyframes": latent.keyframes,
+        "references": latent.references,
     }
     if latent.video_mask is not None or latent.audio_mask is not None:
         b, _, f, h, w = latent.video.shape
@@ -94,6 +95,7 @@ def from_latent_dict(
         video_mask=video_mask,
         audio_mask=audio_mask,
         keyframes=tuple(latent.get("keyframes", ())),
+        references=tuple(latent.get("references", ())),
         compression=compression,
     )
     return av, fps is not None

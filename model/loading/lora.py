@@ -52,12 +52,31 @@ class LoraLayer:
         return (strength * self.scale) * (self.up.float() @ self.down.float())
 
 
+# Metadata an IC-LoRA trained on smaller control videos carries: how many times smaller they were.
+REFERENCE_DOWNSCALE_KEY = "reference_downscale_factor"
+
+
 @dataclass(frozen=True)
 class LoraFile:
-    """A LoRA file's layers, keyed by the transformer's own layer names."""
+    """A LoRA file's layers, keyed by the transformer's own layer names, and its metadata."""
 
     path: Path
     layers: dict[str, LoraLayer]
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reference_downscale(self) -> int:
+        """For an IC-LoRA: how many times smaller than the clip its control videos are (1: same size)."""
+        value = self.metadata.get(REFERENCE_DOWNSCALE_KEY, "1")
+        try:
+            factor = int(value)
+        except ValueError:
+            raise ValueError(
+                f"{self.path.name}: {REFERENCE_DOWNSCALE_KEY} is {value!r}, not a whole number"
+            ) from None
+        if factor < 1:
+            raise ValueError(f"{self.path.name}: {REFERENCE_DOWNSCALE_KEY} must be at least 1, got {factor}")
+        return factor
 
 
 def _layer_name(key: str) -> str:
@@ -77,7 +96,7 @@ def read_lora(path: str | Path) -> LoraFile:
     """The layers of a LoRA file, whatever its layout; a clear error when it is none of them."""
     path = Path(path)
     with SafetensorsFile(path) as f:
-        keys = f.keys()
+        keys, metadata = f.keys(), dict(f.metadata)
         layers: dict[str, LoraLayer] = {}
         for down_suffix, up_suffix in LAYOUTS:
             for key in keys:
@@ -107,7 +126,7 @@ def read_lora(path: str | Path) -> LoraFile:
             f"{path.name} holds no LoRA layers (keys ending in lora_A/lora_B or lora_down/lora_up .weight); "
             f"its keys look like {_examples(keys)}"
         )
-    return LoraFile(path=path, layers=layers)
+    return LoraFile(path=path, layers=layers, metadata=metadata)
 
 
 def _targets(model: nn.Module, lora: LoraFile) -> dict[str, nn.Linear]:

@@ -134,6 +134,17 @@ class TalkiesModel:
     def loaded_parts(self) -> list[str]:
         return sorted({key.split("|")[0] for key in self._parts})
 
+    @property
+    def reference_downscale(self) -> int:
+        """How many times smaller than the clip its IC-LoRAs want control videos (1 without one)."""
+        factors = {lora.reference_downscale for lora, strength in self.loras if strength}
+        if len(factors) > 1:
+            raise ValueError(
+                f"these LoRAs want control videos at different sizes ({sorted(factors)} times smaller); "
+                "use IC-LoRAs trained at one reference size together"
+            )
+        return factors.pop() if factors else 1
+
     def with_loras(self, loras: Sequence[tuple[str | Path, float]]) -> TalkiesModel:
         """This model with ``loras`` stacked on top of its own: the same parts, except a transformer
         of its own, loaded (with the LoRAs applied) when first used."""

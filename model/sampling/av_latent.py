@@ -28,6 +28,17 @@ class Keyframe:
     strength: float
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A control video's latent (B, C, f, h, w) for an IC-LoRA (depth, pose, edges, ...): its tokens
+    sit beside the clip's over the clip's first frames; ``downscale`` is how many times smaller
+    than the clip it was encoded (positions are scaled back up to the clip's pixels)."""
+
+    latent: torch.Tensor
+    strength: float = 1.0
+    downscale: int = 1
+
+
 @dataclass(kw_only=True, frozen=True)
 class AVLatent:
     """video (B, 128, F, H, W) and audio (B, 8, T, 16), normalised as the transformer expects.
@@ -47,6 +58,7 @@ class AVLatent:
     video_mask: torch.Tensor | None = None
     audio_mask: torch.Tensor | None = None
     keyframes: tuple[Keyframe, ...] = field(default_factory=tuple)
+    references: tuple[Reference, ...] = field(default_factory=tuple)
     video_start: int = 0
     audio_start: int = 0
     causal_start: bool = True

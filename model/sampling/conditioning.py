@@ -88,6 +88,34 @@ def append_keyframe(
     )
 
 
+def append_reference(
+    state: LatentState,
+    latent: torch.Tensor,
+    fps: float | Fraction,
+    strength: float = 1.0,
+    *,
+    downscale: int = 1,
+    compression: VideoCompression = LTX2_COMPRESSION,
+) -> LatentState:
+    """Add an IC-LoRA control video's tokens (B, C, f, h, w): positions from the clip's start, as a
+    causal clip of its own, with rows and columns scaled by ``downscale`` to the clip's pixels."""
+    _check_strength(strength)
+    if downscale < 1:
+        raise ValueError(f"a reference's downscale factor must be at least 1, got {downscale}")
+    b, _, f, h, w = latent.shape
+    tokens = video_tokens(latent).to(state.latent)
+    positions = video_positions(b, f, h, w, fps, compression=compression, device=state.latent.device)
+    positions[:, 1:] *= downscale
+    mask = torch.full(tokens.shape[:2], 1.0 - strength, device=state.mask.device)
+    return LatentState(
+        latent=torch.cat([state.latent, tokens], 1),
+        clean=torch.cat([state.clean, tokens], 1),
+        mask=torch.cat([state.mask, mask], 1),
+        positions=torch.cat([state.positions, positions.to(state.positions)], 2),
+        attention_bias=state.attention_bias,
+    )
+
+
 def drop_appended(state: LatentState, tokens: int) -> LatentState:
     """Keep only the clip's own first ``tokens`` tokens (after sampling with keyframes)."""
     return LatentState(

@@ -12,7 +12,7 @@ from ..text.conditioner import PromptEmbedding
 from ..transformer.model import AVTransformer
 from ..transformer.perturbations import SkipRule
 from .av_latent import AVLatent
-from .conditioning import append_keyframe, drop_appended
+from .conditioning import append_keyframe, append_reference, drop_appended
 from .guidance import Guidance
 from .latents import audio_latent, audio_positions, audio_tokens, video_latent, video_positions, video_tokens
 from .loop import Denoiser, LatentState, StepPreview, add_noise, denoise
@@ -68,6 +68,15 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
         video = append_keyframe(
             video, k.latent.to(device, dtype), frame, latent.fps, k.strength, compression=latent.compression
         )
+    for r in latent.references:
+        video = append_reference(
+            video,
+            r.latent.to(device, dtype),
+            latent.fps,
+            r.strength,
+            downscale=r.downscale,
+            compression=latent.compression,
+        )
     return video, audio
 
 
@@ -116,4 +125,5 @@ def sample_clip(
         video=video_latent(video.latent, f, h, w).to(latent.video.dtype),
         audio=audio_latent(audio.latent, latent.audio.shape[1]).to(latent.audio.dtype),
         keyframes=(),
+        references=(),
     )
