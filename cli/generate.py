@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..model.media.image_prep import load_image
 from ..model.pipeline.generate import generate
-from .model_options import add_model_arguments, guidance, open_model, save_clip
+from ..model.pipeline.two_stage import generate_two_stage, load_upsampler
+from .model_options import add_model_arguments, guidance, lora_choice, open_model, save_clip
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,6 +26,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
     p.add_argument("--loudness", type=float, choices=[-14.0, -16.0, -23.0], help="normalise to this LUFS")
+    p.add_argument(
+        "--two-stage",
+        type=Path,
+        metavar="UPSCALER",
+        help="LTX-2's two-stage path: half size first, this spatial ×2 latent upsampler, then a refining "
+        "stage on the distilled σ list",
+    )
+    p.add_argument(
+        "--refiner-lora",
+        action="append",
+        default=[],
+        type=lora_choice,
+        metavar="FILE[:STRENGTH]",
+        help="with --two-stage: a LoRA for the refining stage only (the distilled LoRA)",
+    )
     add_model_arguments(p)
 
 
@@ -48,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
     video, audio = guidance(model, args)
     image = None if args.image is None else load_image(args.image)
     options = {name: getattr(args, name) for name in GENERATE_OPTIONS}
-    clip = generate(model, args.prompt, image=image, video_guidance=video, audio_guidance=audio, **options)
+    options.update(image=image, video_guidance=video, audio_guidance=audio)
+    if args.two_stage is not None:
+        refiner = model.with_loras(args.refiner_lora) if args.refiner_lora else model
+        upsampler = load_upsampler(args.two_stage)
+        clip = generate_two_stage(model, args.prompt, upsampler=upsampler, refiner=refiner, **options)
+    elif args.refiner_lora:
+        raise ValueError("--refiner-lora is for the second stage: give --two-stage UPSCALER too")
+    else:
+        clip = generate(model, args.prompt, **options)
     metadata = {"prompt": args.prompt, "seed": args.seed, "model": model.path.name}
     path = save_clip(args, clip.images, clip.fps, clip.audio, prefix="talkies", metadata=metadata)
     print(path)

@@ -20,6 +20,7 @@ from .reference_video import TalkiesReferenceVideo
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
 from .text_encode import TalkiesTextEncode
+from .upscale_latent import TalkiesUpscaleLatent
 
 NODES = [
     TalkiesLoadModel,
@@ -30,6 +31,7 @@ NODES = [
     TalkiesReferenceVideo,
     TalkiesGuidance,
     TalkiesSampler,
+    TalkiesUpscaleLatent,
     TalkiesExtend,
     TalkiesExtendFrames,
     TalkiesJoinClips,

@@ -7,3 +7,5 @@ TALKIES_FOLDER = "talkies"
 CHECKPOINT_KINDS = (TALKIES_FOLDER, "checkpoints", "diffusion_models")
 # ComfyUI's folder of LoRA files.
 LORA_FOLDER = "loras"
+# ComfyUI's folder of latent upsamplers (LTX-2's spatial ×2 upscaler).
+UPSCALER_FOLDER = "latent_upscale_models"

@@ -38,13 +38,15 @@ def sample(
     negative: PromptEmbedding | None,
     *,
     sigmas: torch.Tensor,
-    seed: int,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
     video_guidance: Guidance,
     audio_guidance: Guidance,
     on_step: Callable[[StepPreview], None] | None = None,
     isolate_modalities: bool = False,
 ) -> AVLatent:
-    """``isolate_modalities`` switches the audio↔video cross-attention off in every pass."""
+    """Noise from ``seed``, or from ``generator`` as it stands (the stages of one generation).
+    ``isolate_modalities`` switches the audio↔video cross-attention off in every pass."""
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
     with model.working("transformer") as transformer:
         return sample_clip(
@@ -54,6 +56,7 @@ def sample(
             negative if needs_negative else None,
             sigmas,
             seed=seed,
+            generator=generator,
             video_guidance=video_guidance,
             audio_guidance=audio_guidance,
             on_step=on_step,

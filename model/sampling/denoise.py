@@ -87,7 +87,8 @@ def sample_clip(
     negative: PromptEmbedding | None,
     sigmas: torch.Tensor,
     *,
-    seed: int,
+    seed: int | None = None,
+    generator: torch.Generator | None = None,
     video_guidance: Guidance = NO_GUIDANCE,
     audio_guidance: Guidance = NO_GUIDANCE,
     batch_passes: bool | Literal["auto"] = "auto",
@@ -97,14 +98,17 @@ def sample_clip(
     """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values.
 
     Noise is drawn from a CPU generator seeded with ``seed`` (video first, then audio, in
-    token order), scaled by the first σ so a partial schedule refines rather than replaces.
+    token order), scaled by the first σ so a partial schedule refines rather than replaces;
+    or from ``generator`` as it stands, so stages of one generation continue one noise stream.
     """
+    if (seed is None) == (generator is None):
+        raise ValueError("give the noise a seed or a generator (one of them)")
     sigmas = check_sigmas(sigmas)
     device, dtype = next(model.parameters()).device, model.dtype
     b = latent.batch
     video, audio = initial_states(latent, device, dtype)
     own_tokens = video_tokens(latent.video).shape[1]
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = generator if generator is not None else torch.Generator().manual_seed(int(seed))
     scale = float(sigmas[0])
     video, audio = add_noise(video, generator, scale), add_noise(audio, generator, scale)
     denoiser = Denoiser(

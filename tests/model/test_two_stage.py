@@ -1,0 +1,101 @@
+"""Two-stage generation with a model: half size, ×2 latent upsampling, refinement at full size;
+the same path from the CLI (--two-stage) and through the Upscale Latent node."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+import torch
+
+from talkies.__main__ import main
+from talkies.model.loading.safetensors_file import write_safetensors
+from talkies.model.media.mp4 import probe_clip
+from talkies.model.pipeline.generate import generate
+from talkies.model.pipeline.two_stage import generate_two_stage, load_upsampler
+from talkies.model.video_vae.upsampler import LatentUpsampler, upsampler_config
+from talkies.nodes.latent_dict import from_latent_dict, to_latent_dict
+from talkies.nodes.upscale_latent import TalkiesUpscaleLatent
+
+from tiny_checkpoint import shared_tiny_checkpoint
+
+
+def _upsampler_file(path, channels: int, **kind) -> str:
+    config = {"in_channels": channels, "mid_channels": 32, "num_blocks_per_stage": 1, **kind}
+    module = LatentUpsampler(upsampler_config(config))
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for _, p in sorted(module.named_parameters()):
+            p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    tensors = {k: v.contiguous() for k, v in module.state_dict().items()}
+    return write_safetensors(
+        path, tensors, {"config": json.dumps({"_class_name": "LatentUpsampler", **config})}
+    )
+
+
+@pytest.fixture(scope="module")
+def upsampler_path(tmp_path_factory, quick_model):
+    folder = tmp_path_factory.mktemp("up")
+    return _upsampler_file(
+        folder / "spatial.safetensors", quick_model.video_latent_channels, spatial_upsample=True
+    )
+
+
+def test_two_stages_make_the_full_size_clip_with_exact_lengths(quick_model, upsampler_path):
+    up = load_upsampler(upsampler_path)
+    image = torch.rand(1, 90, 120, 3)
+    clip = generate_two_stage(
+        quick_model, "a red ball", upsampler=up, width=128, height=128, frames=17, steps=1
+    )
+    assert clip.images.shape == (17, 128, 128, 3)
+    assert clip.audio.num_samples == 17 * clip.audio.sample_rate // 24
+    one = generate(quick_model, "a red ball", width=128, height=128, frames=17, steps=1)
+    assert not torch.allclose(clip.latent.video, one.latent.video)
+    pinned = generate_two_stage(
+        quick_model, "a red ball", upsampler=up, image=image, width=128, height=128, frames=9, steps=1
+    )
+    with quick_model.working("video_encoder") as encoder:
+        from talkies.model.media.image_prep import prepare_conditioning
+
+        first = encoder.encode(prepare_conditioning(image, 128, 128, 33)[:, :, :1])
+    assert torch.allclose(pinned.latent.video[:, :, :1], first, atol=1e-5), (
+        "the full-size first frame is kept"
+    )
+    with pytest.raises(ValueError, match="multiples of 64"):
+        generate_two_stage(quick_model, "a red ball", upsampler=up, width=96, height=128, frames=9, steps=1)
+
+
+def test_the_cli_runs_the_two_stage_path(tmp_path, upsampler_path, capsys):
+    out = tmp_path / "two.mp4"
+    args = [
+        "generate",
+        "a ball",
+        "--model",
+        str(shared_tiny_checkpoint()),
+        "--two-stage",
+        str(upsampler_path),
+    ]
+    assert (
+        main([*args, "--width", "128", "--height", "128", "--frames", "9", "--steps", "1", "-o", str(out)])
+        == 0
+    )
+    video = probe_clip(out).first("video")
+    assert (video.width, video.height, video.frames) == (128, 128, 9)
+    lone = ["generate", "a ball", "--model", str(shared_tiny_checkpoint()), "--refiner-lora", "x.safetensors"]
+    assert main([*lone, "-o", str(tmp_path / "x.mp4")]) == 2
+
+
+def test_the_upscale_node_doubles_the_picture_and_keeps_the_sound(quick_model, upsampler_path, tmp_path):
+    from talkies.nodes.upscale_latent import upsampler_for
+
+    clip = generate(quick_model, "a red ball", width=64, height=64, frames=9, steps=1).latent
+    out = TalkiesUpscaleLatent.execute(quick_model, to_latent_dict(clip), str(upsampler_path)).args[0]
+    bigger, _ = from_latent_dict(out, Fraction(24), quick_model.video_compression)
+    assert bigger.pixel_size == (128, 128) and bigger.pixel_frames == 9
+    assert torch.equal(bigger.audio, clip.audio) and bigger.video_mask is None
+    temporal = _upsampler_file(tmp_path / "t.safetensors", 64, spatial_upsample=False, temporal_upsample=True)
+    with pytest.raises(ValueError, match="spatial ×2 upsampler"):
+        TalkiesUpscaleLatent.execute(quick_model, to_latent_dict(clip), str(temporal))
+    with pytest.raises(FileNotFoundError, match="latent_upscale_models"):
+        upsampler_for("missing.safetensors")
