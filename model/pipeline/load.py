@@ -100,6 +100,8 @@ class TalkiesModel:
         self.loras = _read_loras(loras)
         check_loras(self.transformer_config, self.loras)
         self._parts: dict[str, Any] = {}
+        # Which LoRA stack the shared transformer carries now, and how to take it off again.
+        self._applied: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -109,30 +111,24 @@ class TalkiesModel:
     def generation(self) -> str:
         return self.transformer_config.generation
 
-    def _key(self, name: str) -> str:
-        """Where a part is kept: models that differ only by their LoRAs share every other part."""
-        if name != "transformer" or not self.loras:
-            return name
-        return name + "".join(f"|{lora.path}:{strength}" for lora, strength in self.loras)
-
     def _part(self, name: str, load: Callable[[], Any]) -> Any:
-        key = self._key(name)
         with self._lock:
-            if key not in self._parts:
-                log.info("loading %s from %s", key, self.path.name)
-                self._parts[key] = load()
-            return self._parts[key]
+            if name not in self._parts:
+                log.info("loading %s from %s", name, self.path.name)
+                self._parts[name] = load()
+            return self._parts[name]
 
     def release(self, *names: str) -> None:
         """Drop loaded parts (all when no name is given) so their memory can be reclaimed."""
         with self._lock:
-            for key in list(self._parts):
-                if not names or key.split("|")[0] in names:
-                    self._parts.pop(key)
+            for name in names or list(self._parts):
+                self._parts.pop(name, None)
+                if name == "transformer":
+                    self._applied.clear()
 
     @property
     def loaded_parts(self) -> list[str]:
-        return sorted({key.split("|")[0] for key in self._parts})
+        return sorted(self._parts)
 
     @property
     def reference_downscale(self) -> int:
@@ -155,12 +151,19 @@ class TalkiesModel:
 
     @property
     def transformer(self) -> AVTransformer:
-        return self._part("transformer", self._load_transformer)
-
-    def _load_transformer(self) -> AVTransformer:
-        transformer = load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
-        if self.loras:
-            apply_loras(transformer, self.loras)
+        """The transformer, with this model's LoRA stack on it: models that differ only by their
+        LoRAs share one transformer, and the stack is swapped (removed, applied) as they take turns."""
+        transformer = self._part(
+            "transformer", lambda: load_transformer(self.checkpoint, self.load_device, self.weight_dtype)
+        )
+        stack = tuple((str(lora.path), strength) for lora, strength in self.loras)
+        with self._lock:
+            if self._applied.get("stack", ()) != stack:
+                if "applied" in self._applied:
+                    self._applied.pop("applied").remove()
+                self._applied["stack"] = stack
+                if self.loras:
+                    self._applied["applied"] = apply_loras(transformer, self.loras)
         return transformer
 
     @property

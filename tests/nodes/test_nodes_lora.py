@@ -51,8 +51,10 @@ def test_the_lora_node_lists_the_folder_and_chains_on_the_model(setup):
     assert torch.equal(_sample(off), base)
     assert not torch.allclose(_sample(on), base)
     assert torch.allclose(_sample(twice), base, atol=1e-4), "+1 then -1 of the same LoRA cancel"
+    assert torch.equal(_sample(setup), base), "back on the plain model, the stack is taken off again"
     assert setup.loras == [], "the model it chains on keeps no LoRA"
-    assert on.text_encoder is setup.text_encoder, "parts other than the transformer are shared"
+    assert on.transformer is setup.transformer, "one transformer, its LoRA stack swapped, nothing reloaded"
+    assert on.text_encoder is setup.text_encoder
 
 
 def test_a_lora_for_another_model_is_refused_at_the_lora_node(setup):
