@@ -63,7 +63,7 @@ def problem_with(parse, value) -> bool | str:
     """A node's ``validate_inputs`` answer: True when ``parse(value)`` accepts it, else its message."""
     try:
         parse(value)
-    except ValueError as exc:
+    except (ValueError, FileNotFoundError) as exc:
         return str(exc)
     return True
 

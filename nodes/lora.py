@@ -9,6 +9,7 @@ from ..model.pipeline.lora import add_lora
 from . import host
 from .folders import LORA_FOLDER
 from .host import io
+from .inputs import problem_with
 from .types import CATEGORY, Model
 
 
@@ -53,6 +54,10 @@ class TalkiesLoRA(io.ComfyNode):
             ],
             outputs=[Model.Output(display_name="model")],
         )
+
+    @classmethod
+    def validate_inputs(cls, lora_name: str) -> bool | str:
+        return problem_with(lora_path, lora_name)
 
     @classmethod
     def execute(cls, model: TalkiesModel, lora_name: str, strength: float) -> io.NodeOutput:

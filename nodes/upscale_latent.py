@@ -11,6 +11,7 @@ from ..model.pipeline.two_stage import load_upsampler, upscale_latent
 from . import host
 from .folders import UPSCALER_FOLDER
 from .host import io
+from .inputs import problem_with
 from .latent_dict import from_latent_dict, to_latent_dict
 from .types import CATEGORY, Model
 
@@ -18,8 +19,8 @@ _upsamplers: dict[Path, object] = {}
 _lock = threading.Lock()
 
 
-def upsampler_for(name: str):
-    """The upsampler file ``name`` from the latent upscale models folder, loaded once."""
+def upsampler_path(name: str) -> Path:
+    """The upsampler file ``name`` in the latent upscale models folder (standalone: or a path)."""
     path = host.model_file(UPSCALER_FOLDER, name)
     if path is None and host.PATHS_ALLOWED and Path(name).expanduser().is_file():
         path = Path(name).expanduser()
@@ -28,6 +29,12 @@ def upsampler_for(name: str):
             f"upscaler {name!r} was not found; put ltx-2-spatial-upscaler-x2 (a .safetensors file) in "
             f"models/{UPSCALER_FOLDER} and refresh"
         )
+    return path
+
+
+def upsampler_for(name: str):
+    """The upsampler file ``name``, loaded once."""
+    path = upsampler_path(name)
     with _lock:
         if path not in _upsamplers:
             _upsamplers[path] = load_upsampler(path)
@@ -56,6 +63,10 @@ class TalkiesUpscaleLatent(io.ComfyNode):
             ],
             outputs=[io.Latent.Output(display_name="latent")],
         )
+
+    @classmethod
+    def validate_inputs(cls, upscale_model: str) -> bool | str:
+        return problem_with(upsampler_path, upscale_model)
 
     @classmethod
     def execute(cls, model: TalkiesModel, latent: dict, upscale_model: str) -> io.NodeOutput:

@@ -16,7 +16,7 @@ from talkies.cli.comfy_client import ComfyClient, ServerError
 from talkies.model.media.mp4 import probe_clip
 from talkies.nodes import NODES
 
-from comfyui_server import REPO, comfyui_skip_reason, running_comfyui
+from comfyui_server import REPO, TINY_UPSCALER, comfyui_skip_reason, running_comfyui
 
 WORKFLOWS = sorted((REPO / "workflows" / "api").glob("*.api.json"))
 
@@ -38,9 +38,11 @@ def _get(url: str) -> dict:
 
 def _small(prompt: dict) -> dict:
     prompt = copy.deepcopy(prompt)
-    prompt["1"]["inputs"]["ckpt_name"] = "tiny.safetensors"
+    prompt["1"]["inputs"].update(ckpt_name="tiny.safetensors", text_encoder="from checkpoint")
     prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
     for node in prompt.values():
+        if node["class_type"] == "TalkiesUpscaleLatent":
+            node["inputs"]["upscale_model"] = TINY_UPSCALER
         if node["class_type"] == "TalkiesExtend":
             node["inputs"]["seconds"] = 8 / 24
     return prompt

@@ -3,41 +3,25 @@ the same path from the CLI (--two-stage) and through the Upscale Latent node."""
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 
 import pytest
 import torch
 
 from talkies.__main__ import main
-from talkies.model.loading.safetensors_file import write_safetensors
 from talkies.model.media.mp4 import probe_clip
 from talkies.model.pipeline.generate import generate
 from talkies.model.pipeline.two_stage import generate_two_stage, load_upsampler
-from talkies.model.video_vae.upsampler import LatentUpsampler, upsampler_config
 from talkies.nodes.latent_dict import from_latent_dict, to_latent_dict
 from talkies.nodes.upscale_latent import TalkiesUpscaleLatent
 
-from tiny_checkpoint import shared_tiny_checkpoint
-
-
-def _upsampler_file(path, channels: int, **kind) -> str:
-    config = {"in_channels": channels, "mid_channels": 32, "num_blocks_per_stage": 1, **kind}
-    module = LatentUpsampler(upsampler_config(config))
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for _, p in sorted(module.named_parameters()):
-            p.copy_(torch.randn(p.shape, generator=g) * 0.05)
-    tensors = {k: v.contiguous() for k, v in module.state_dict().items()}
-    return write_safetensors(
-        path, tensors, {"config": json.dumps({"_class_name": "LatentUpsampler", **config})}
-    )
+from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 
 @pytest.fixture(scope="module")
 def upsampler_path(tmp_path_factory, quick_model):
     folder = tmp_path_factory.mktemp("up")
-    return _upsampler_file(
+    return write_tiny_upsampler(
         folder / "spatial.safetensors", quick_model.video_latent_channels, spatial_upsample=True
     )
 
@@ -94,7 +78,9 @@ def test_the_upscale_node_doubles_the_picture_and_keeps_the_sound(quick_model, u
     bigger, _ = from_latent_dict(out, Fraction(24), quick_model.video_compression)
     assert bigger.pixel_size == (128, 128) and bigger.pixel_frames == 9
     assert torch.equal(bigger.audio, clip.audio) and bigger.video_mask is None
-    temporal = _upsampler_file(tmp_path / "t.safetensors", 64, spatial_upsample=False, temporal_upsample=True)
+    temporal = write_tiny_upsampler(
+        tmp_path / "t.safetensors", 64, spatial_upsample=False, temporal_upsample=True
+    )
     with pytest.raises(ValueError, match="spatial ×2 upsampler"):
         TalkiesUpscaleLatent.execute(quick_model, to_latent_dict(clip), str(temporal))
     with pytest.raises(FileNotFoundError, match="latent_upscale_models"):

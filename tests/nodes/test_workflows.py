@@ -15,7 +15,7 @@ from talkies.nodes.standalone import runtime
 from talkies.nodes.standalone.runner import WorkflowError, _check_value, node_classes, run_prompt
 from talkies.nodes.standalone.workflow_format import api_from_ui, is_ui_format, is_widget, widget_slots
 
-from tiny_checkpoint import shared_tiny_checkpoint
+from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 ROOT = Path(__file__).resolve().parents[2] / "workflows"
 UI_FILES = sorted(ROOT.glob("*.json"))
@@ -23,8 +23,12 @@ CLASSES = node_classes()
 CORE_NODES = {"LoadImage"}  # core ComfyUI nodes the workflows may use (headless has a stand-in)
 FILE_CHOICES = {
     ("TalkiesLoadModel", "ckpt_name"),
+    ("TalkiesLoadModel", "text_encoder"),
+    ("TalkiesUpscaleLatent", "upscale_model"),
     ("LoadImage", "image"),
 }  # options depend on the files present
+# Workflows that need LTX-2's own files (its spatial upsampler works on LTX-2 latents only).
+LTX2_WORKFLOWS = {"two-stage-ltx2"}
 
 
 def api_file(ui: Path) -> Path:
@@ -65,10 +69,11 @@ def test_api_workflow_matches_the_nodes_schemas(ui):
             else:
                 converted, problem = _check_value(spec, value)
                 assert problem is None and converted == value, f"node {node_id}: {name}: {problem}"
-    loaders = [n for n in prompt.values() if n["class_type"] == "TalkiesLoadModel"]
-    assert [n["inputs"]["ckpt_name"] for n in loaders] == [BUILTIN_CHOICE], (
-        "shipped workflows use the built-in model"
-    )
+    loaders = [n["inputs"]["ckpt_name"] for n in prompt.values() if n["class_type"] == "TalkiesLoadModel"]
+    if ui.stem in LTX2_WORKFLOWS:
+        assert len(loaders) == 1 and loaders[0].startswith("ltx-2"), "an LTX-2 workflow loads an LTX-2 file"
+    else:
+        assert loaders == [BUILTIN_CHOICE], "shipped workflows use the built-in model"
 
 
 @pytest.mark.parametrize("ui", UI_FILES, ids=lambda p: p.stem)
@@ -119,6 +124,17 @@ def test_shipped_api_workflow_runs_headless_and_writes_a_synced_mp4(name, tmp_pa
     assert (video.codec, video.frames, video.fps, video.start_time) == ("h264", 9, 24, 0.0)
     assert (sound.codec, sound.start_time, sound.samples) == ("aac", 0.0, 9 * 48000 // 24)
     assert json.loads(info.metadata["prompt"])["1"]["inputs"]["ckpt_name"] == str(shared_tiny_checkpoint())
+
+
+def test_the_two_stage_workflow_runs_headless_with_an_upsampler(tmp_path, capsys):
+    upsampler = write_tiny_upsampler(tmp_path / "up.safetensors", 64, spatial_upsample=True)
+    args = ["run", str(ROOT / "api" / "two-stage-ltx2.api.json"), "--output-dir", str(tmp_path / "out")]
+    args += _small(shared_tiny_checkpoint()) + ["--set", "1.text_encoder=from checkpoint"]
+    args += ["--set", f"5.upscale_model={upsampler}", "--set", "4.steps=1"]
+    assert main(args) == 0
+    (path,) = capsys.readouterr().out.split()
+    video = probe_clip(path).first("video")
+    assert (video.width, video.height, video.frames) == (128, 128, 9), "stage 2 is twice stage 1's size"
 
 
 def test_ui_format_runs_the_same_way_and_is_embedded_for_drag_and_drop(tmp_path, capsys):

@@ -24,13 +24,14 @@ import av
 import numpy as np
 import pytest
 
-from tiny_checkpoint import shared_tiny_checkpoint
+from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 REPO = Path(__file__).resolve().parents[2]
 COMFYUI_DIR = os.environ.get("COMFYUI_DIR", "")
 COMFYUI_PYTHON = os.environ.get("COMFYUI_PYTHON", sys.executable)
 START_TIMEOUT_S = 300
 TINY_CHECKPOINT = "tiny.safetensors"
+TINY_UPSCALER = "tiny-spatial-x2.safetensors"
 
 
 def comfyui_skip_reason() -> str:
@@ -59,10 +60,11 @@ def write_png(path: Path) -> None:
 
 
 def _prepare(base: Path) -> None:
-    for folder in ("custom_nodes", "models/talkies", "input", "output"):
+    for folder in ("custom_nodes", "models/talkies", "models/latent_upscale_models", "input", "output"):
         (base / folder).mkdir(parents=True)
     (base / "custom_nodes" / "talkies").symlink_to(REPO, target_is_directory=True)
     (base / "models" / "talkies" / TINY_CHECKPOINT).symlink_to(shared_tiny_checkpoint())
+    write_tiny_upsampler(base / "models" / "latent_upscale_models" / TINY_UPSCALER, 64, spatial_upsample=True)
     write_png(base / "input" / "example.png")
 
 

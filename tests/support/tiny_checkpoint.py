@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,10 +20,12 @@ import torch
 from talkies.model.audio_vae.config import audio_vae_config
 from talkies.model.audio_vae.model import AudioDecoder, AudioEncoder
 from talkies.model.config import transformer_config
+from talkies.model.loading.safetensors_file import write_safetensors
 from talkies.model.text.conditioner import TextConditioner
 from talkies.model.transformer.model import AVTransformer
 from talkies.model.video_vae.config import video_vae_config
 from talkies.model.video_vae.model import VideoDecoder, VideoEncoder
+from talkies.model.video_vae.upsampler import LatentUpsampler, upsampler_config
 from talkies.training.assemble import write_builtin_checkpoint
 from talkies.training.builtin_config import AUDIO_VAE, builtin_config
 from talkies.training.init_weights import initialize
@@ -89,3 +92,17 @@ def shared_tiny_checkpoint() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="talkies-tiny-"))
     atexit.register(shutil.rmtree, folder, True)
     return write_tiny_checkpoint(folder / "tiny_talkies.safetensors")
+
+
+def write_tiny_upsampler(path: Path, channels: int, **kind) -> Path:
+    """A latent upsampler file with small random weights (``spatial_upsample=True`` and the like)."""
+    config = {"in_channels": channels, "mid_channels": 32, "num_blocks_per_stage": 1, **kind}
+    module = LatentUpsampler(upsampler_config(config))
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for _, p in sorted(module.named_parameters()):
+            p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+    tensors = {k: v.contiguous() for k, v in module.state_dict().items()}
+    return write_safetensors(
+        path, tensors, {"config": json.dumps({"_class_name": "LatentUpsampler", **config})}
+    )
