@@ -18,7 +18,7 @@ from ..loading.parts import load_upsampler
 from ..media.fps import as_fps
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
-from ..sampling.latents import frames_for_seconds, latent_frames_for
+from ..sampling.latents import audio_frames_for_seconds, frames_for_seconds, latent_frames_for
 from ..sampling.loop import StepPreview
 from ..sampling.schedule import DISTILLED_STAGE2_SIGMAS, check_sigmas
 from ..video_vae.upsampler import LatentUpsampler, upsample_latent
@@ -37,20 +37,26 @@ __all__ = ["generate_two_stage", "load_upsampler", "upscale_latent", "upsampled_
 
 
 def upscale_latent(model: TalkiesModel, latent: AVLatent, upsampler: LatentUpsampler) -> AVLatent:
-    """The clip's video latent ×2 in space (the sound as it is), for a refining second stage.
+    """The clip's video latent upsampled, for a refining second stage: ×2 in space (the sound as it
+    is), and with a temporal upsampler ×2 in time too (2F−1 latent frames at twice the frame rate:
+    the clip then ends one new frame earlier, and its sound is cut to match).
 
     What was pinned at the small size is not carried over: condition the bigger clip again (a
     first frame at full size) before refining it."""
-    if upsampler.cfg.temporal or not upsampler.cfg.spatial or upsampler.cfg.rational:
+    if upsampler.cfg.rational:
         raise ValueError(
-            f"this upsampler is {upsampler.cfg.describe}; the two-stage path uses the spatial ×2 "
-            "upsampler (ltx-2-spatial-upscaler-x2)"
+            f"this upsampler is {upsampler.cfg.describe}; Talkies runs the ×2 spatial and temporal "
+            "upsamplers (ltx-2-spatial-upscaler-x2, ltx-2-temporal-upscaler-x2)"
         )
     if latent.keyframes or latent.references:
         raise ValueError("upscale a sampled clip (from Talkies Sampler), not one that still has keyframes")
     with model.working("video_encoder") as encoder:
         video = upsample_latent(latent.video, upsampler, encoder.per_channel_statistics)
-    return replace(latent, video=video.to(latent.video), video_mask=None, audio_mask=None)
+    out = replace(latent, video=video.to(latent.video), video_mask=None, audio_mask=None)
+    if upsampler.cfg.temporal:
+        out = replace(out, fps=latent.fps * 2)
+        out = replace(out, audio=latent.audio[:, :, : audio_frames_for_seconds(out.seconds)])
+    return out
 
 
 def upsampled_into(high: AVLatent, video: torch.Tensor, audio: torch.Tensor) -> AVLatent:
@@ -99,6 +105,10 @@ def generate_two_stage(
         raise ValueError(
             f"two-stage generation makes the clip at half size first: {width}×{height} must be multiples of "
             f"{2 * comp.space}"
+        )
+    if upsampler.cfg.temporal or not upsampler.cfg.spatial:
+        raise ValueError(
+            f"two-stage generation takes the spatial ×2 upsampler; this one is {upsampler.cfg.describe}"
         )
     low = empty_latent(model, width // 2, height // 2, frames, fps)
     high = empty_latent(refiner, width, height, frames, fps)

@@ -165,3 +165,20 @@ def test_a_model_loads_its_loras_with_the_transformer_and_the_cli_passes_them(tm
     assert main([*args, "-o", str(tmp_path / "x.mp4")]) == 2
     assert "another model family" in capsys.readouterr().err
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_on_the_built_in_model_strength_zero_is_nothing_and_one_the_fused_weights(tmp_path):
+    from talkies.model.loading.builtin import builtin_checkpoint
+
+    model = load_transformer(builtin_checkpoint(), dtype=torch.float32)
+    before, weights = _outputs(model), {k: v.clone() for k, v in model.state_dict().items()}
+    lora = read_lora(_write_lora(tmp_path / "builtin.safetensors", model, 8))
+    applied = apply_loras(model, [(lora, 0.0)])
+    assert all(torch.equal(a, b) for a, b in zip(_outputs(model), before, strict=True))
+    applied = apply_loras(model, [(lora, 1.0)])
+    for name, layer in lora.layers.items():
+        assert torch.allclose(
+            model.state_dict()[f"{name}.weight"], weights[f"{name}.weight"] + layer.up @ layer.down
+        )
+    applied.remove()
+    assert all(torch.equal(a, b) for a, b in zip(_outputs(model), before, strict=True))

@@ -9,9 +9,12 @@ import pytest
 import torch
 
 from talkies.__main__ import main
+from talkies.model.media.audio_conform import samples_for_frames
 from talkies.model.media.mp4 import probe_clip
+from talkies.model.pipeline.decode import decode_audio
 from talkies.model.pipeline.generate import generate
 from talkies.model.pipeline.two_stage import generate_two_stage, load_upsampler
+from talkies.model.sampling.latents import audio_frames_for_seconds
 from talkies.nodes.latent_dict import from_latent_dict, to_latent_dict
 from talkies.nodes.upscale_latent import TalkiesUpscaleLatent
 
@@ -81,7 +84,18 @@ def test_the_upscale_node_doubles_the_picture_and_keeps_the_sound(quick_model, u
     temporal = write_tiny_upsampler(
         tmp_path / "t.safetensors", 64, spatial_upsample=False, temporal_upsample=True
     )
+    clip = generate(quick_model, "a red ball", width=64, height=64, frames=17, steps=1).latent
+    longer = TalkiesUpscaleLatent.execute(quick_model, to_latent_dict(clip), str(temporal)).args[0]
+    twice, _ = from_latent_dict(longer, Fraction(24), quick_model.video_compression)
+    assert (twice.pixel_frames, twice.fps, twice.pixel_size) == (33, 48, (64, 64)), (
+        "2F−1 frames, twice the rate"
+    )
+    cut = audio_frames_for_seconds(Fraction(33, 48))
+    assert twice.audio.shape[2] == cut < clip.audio.shape[2], "the sound is cut to the new length"
+    assert torch.equal(twice.audio, clip.audio[:, :, :cut])
+    decoded = decode_audio(quick_model, twice)
+    assert decoded.num_samples == samples_for_frames(33, Fraction(48), decoded.sample_rate)
     with pytest.raises(ValueError, match="spatial ×2 upsampler"):
-        TalkiesUpscaleLatent.execute(quick_model, to_latent_dict(clip), str(temporal))
+        generate_two_stage(quick_model, "a ball", upsampler=load_upsampler(temporal), width=128, height=128)
     with pytest.raises(FileNotFoundError, match="latent_upscale_models"):
         upsampler_for("missing.safetensors")
