@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ..model.pipeline.decode import decode_audio, decode_video
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from ..model.video_vae.tiling import VideoTiling
 from . import host
 from .host import io
 from .inputs import clip_outputs, count_input
-from .latent_dict import from_latent_dict
+from .latent_dict import model_clip
 from .types import CATEGORY, Model
 
 
@@ -68,7 +67,7 @@ class TalkiesDecode(io.ComfyNode):
         tile_frames: int,
         tile_frames_overlap: int,
     ) -> io.NodeOutput:
-        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, fps_known = model_clip(model, latent)
         if not fps_known:
             host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
         tiling = VideoTiling(

@@ -9,7 +9,7 @@ from ..model.pipeline.load import TalkiesModel
 from ..model.sampling.compression import VideoCompression
 from . import host
 from .host import io
-from .inputs import fps_input
+from .inputs import fps_input, scale_input
 from .latent_dict import to_latent_dict
 from .types import CATEGORY, Model
 
@@ -51,14 +51,14 @@ class TalkiesEmptyClip(io.ComfyNode):
                     )
                     for side in ("width", "height")
                 ),
-                io.Float.Input(
+                scale_input(
                     "length",
-                    default=2.0,
-                    min=0.01,
-                    max=10000.0,
+                    2.0,
+                    10000.0,
+                    "How long the clip is, in the unit below; snapped to whole latent frames (8k+1 frames "
+                    "for LTX-2).",
                     step=0.01,
-                    tooltip="How long the clip is, in the unit below; snapped to whole latent frames "
-                    "(8k+1 frames for LTX-2).",
+                    minimum=0.01,
                 ),
                 io.Combo.Input(
                     "unit",

@@ -17,8 +17,8 @@ from ..model.pipeline.load import TalkiesModel
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
-from .inputs import clip_outputs, fps_input, guidance_input, seed_input, steps_input
-from .latent_dict import from_latent_dict, to_latent_dict
+from .inputs import clip_outputs, fps_input, guidance_input, int_input, scale_input, seed_input, steps_input
+from .latent_dict import model_clip, to_latent_dict
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
 
@@ -29,21 +29,16 @@ def _inputs(clip_input) -> list:
         Model.Input("model", tooltip="The model that generates the new part."),
         Prompts.Input("prompts", tooltip="What happens next (from Talkies Text Encode)."),
         *clip_input,
-        io.Float.Input(
-            "seconds",
-            default=2.0,
-            min=0.1,
-            max=600.0,
-            step=0.1,
-            tooltip="How much longer the clip gets (rounded to whole 8-frame steps).",
+        scale_input(
+            "seconds", 2.0, 600.0, "How much longer the clip gets (in whole latent frames).", minimum=0.1
         ),
-        io.Int.Input(
+        int_input(
             "overlap",
-            default=2,
-            min=1,
-            max=16,
-            tooltip="Latent frames of the clip's end (8 video frames each, with the sound over the same "
-            "time) the new part continues from.",
+            2,
+            1,
+            16,
+            "Latent frames of the clip's end (8 video frames each for LTX-2, with the sound over the "
+            "same time) the new part continues from.",
         ),
         seed_input("The noise seed of the new part."),
         steps_input("Denoising steps; 0: the model's."),
@@ -101,7 +96,7 @@ class TalkiesExtend(io.ComfyNode):
         steps: int = 0,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, _ = model_clip(model, latent)
         options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
         host.check_interrupt()
         out = extend_latent(model, clip, prompts.positive, prompts.negative, **options)

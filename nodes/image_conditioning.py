@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import torch
 
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.image_conditioning import DEFAULT_IMAGE_CRF, condition_on_image, frame_at
 from ..model.pipeline.load import TalkiesModel
 from .host import io
-from .inputs import scale_input
-from .latent_dict import from_latent_dict, to_latent_dict
+from .inputs import choice_input, count_input, flag_input, scale_input
+from .latent_dict import model_clip, to_latent_dict
 from .types import CATEGORY, Model
 
 POSITIONS = ("frame", "seconds")
+CRF_TOOLTIP = (
+    "H.264 CRF the picture is re-compressed with first, so a still looks like a video frame and the clip "
+    "moves (0: none; use 0 for frames from a video)."
+)
+GUIDE_TOOLTIP = (
+    "Guide the clip through the picture instead of starting from it, at frame 0 too (first-and-last-frame "
+    "and keyframe clips, as LTX-2's keyframe interpolation)."
+)
 
 
 class TalkiesImageConditioning(io.ComfyNode):
@@ -33,52 +40,20 @@ class TalkiesImageConditioning(io.ComfyNode):
                     tooltip="The picture; any size, it is resized and centre-cropped "
                     "to the clip. The first image of a batch is used.",
                 ),
-                io.Int.Input(
-                    "frame",
-                    default=0,
-                    min=0,
-                    max=100000,
-                    tooltip="The frame the picture is pinned at: 0 is the first frame.",
+                count_input(
+                    "frame", 0, 100000, 1, "The frame the picture is pinned at: 0 is the first frame."
                 ),
                 scale_input(
-                    "strength",
-                    1.0,
-                    1.0,
-                    "1 keeps the picture exactly; lower values let the model change it.",
-                    0.01,
+                    "strength", 1.0, 1.0, "1 keeps the picture exactly; lower values let it change.", 0.01
                 ),
-                io.Int.Input(
-                    "compression",
-                    default=DEFAULT_IMAGE_CRF,
-                    min=0,
-                    max=51,
-                    advanced=True,
-                    tooltip="H.264 CRF the picture is re-compressed with first, so a still looks like "
-                    "a video frame and the clip moves (0: none; use 0 for frames from a video).",
+                count_input("compression", DEFAULT_IMAGE_CRF, 51, 1, CRF_TOOLTIP, advanced=True),
+                choice_input(
+                    "position", POSITIONS, "frame", "Place the picture by frame or by seconds.", optional=True
                 ),
-                io.Combo.Input(
-                    "position",
-                    options=list(POSITIONS),
-                    default="frame",
-                    optional=True,
-                    tooltip="Whether the picture is placed by its frame number or by a time in seconds.",
+                scale_input(
+                    "seconds", 0.0, 10000.0, "With position 'seconds': when it is shown.", 0.01, optional=True
                 ),
-                io.Float.Input(
-                    "seconds",
-                    default=0.0,
-                    min=0.0,
-                    max=10000.0,
-                    step=0.01,
-                    optional=True,
-                    tooltip="With position 'seconds': when the picture is shown.",
-                ),
-                io.Boolean.Input(
-                    "guide",
-                    default=False,
-                    optional=True,
-                    tooltip="Guide the clip through the picture instead of starting from it, at frame 0 too "
-                    "(first-and-last-frame and keyframe clips, as LTX-2's keyframe interpolation).",
-                ),
+                flag_input("guide", False, GUIDE_TOOLTIP, optional=True),
             ],
             outputs=[io.Latent.Output(display_name="latent")],
         )
@@ -98,7 +73,7 @@ class TalkiesImageConditioning(io.ComfyNode):
     ) -> io.NodeOutput:
         if position not in POSITIONS:
             raise ValueError(f"position must be one of {', '.join(POSITIONS)}; got {position!r}")
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, _ = model_clip(model, latent)
         at = frame_at(clip, seconds) if position == "seconds" else frame
         conditioned = condition_on_image(
             model, clip, image[:1], frame=at, strength=strength, crf=compression, guide=guide

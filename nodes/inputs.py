@@ -45,14 +45,30 @@ def loudness_target(choice: str) -> float | None:
     return LOUDNESS[choice]
 
 
-def scale_input(name: str, default: float, maximum: float, tooltip: str, step: float = 0.1) -> io.Float.Input:
-    """A strength or scale from 0 up."""
-    return io.Float.Input(name, default=default, min=0.0, max=maximum, step=step, tooltip=tooltip)
+def scale_input(
+    name: str, default: float, maximum: float, tooltip: str, step: float = 0.1, minimum: float = 0.0, **extra
+) -> io.Float.Input:
+    """A strength, scale or time from ``minimum`` (0) up (``extra``: optional=True, advanced=True, ...)."""
+    return io.Float.Input(
+        name, default=default, min=minimum, max=maximum, step=step, tooltip=tooltip, **extra
+    )
 
 
-def count_input(name: str, default: int, maximum: int, step: int, tooltip: str) -> io.Int.Input:
-    """A size or count from 0 up, in steps of ``step``."""
-    return io.Int.Input(name, default=default, min=0, max=maximum, step=step, tooltip=tooltip)
+def count_input(name: str, default: int, maximum: int, step: int, tooltip: str, **extra) -> io.Int.Input:
+    """A size, count or index from 0 up, in steps of ``step``."""
+    return io.Int.Input(name, default=default, min=0, max=maximum, step=step, tooltip=tooltip, **extra)
+
+
+def int_input(name: str, default: int, minimum: int, maximum: int, tooltip: str, **extra) -> io.Int.Input:
+    return io.Int.Input(name, default=default, min=minimum, max=maximum, tooltip=tooltip, **extra)
+
+
+def choice_input(name: str, options, default: str | None, tooltip: str, **extra) -> io.Combo.Input:
+    return io.Combo.Input(name, options=list(options), default=default, tooltip=tooltip, **extra)
+
+
+def flag_input(name: str, default: bool, tooltip: str, **extra) -> io.Boolean.Input:
+    return io.Boolean.Input(name, default=default, tooltip=tooltip, **extra)
 
 
 def text_input(name: str, tooltip: str, *, multiline: bool = False) -> io.String.Input:

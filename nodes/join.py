@@ -6,7 +6,7 @@ from ..model.media.fps import as_fps
 from ..model.media.waveform import Waveform
 from ..model.pipeline.join import ClipPart, join_clips
 from .host import io
-from .inputs import clip_outputs, fps_input
+from .inputs import clip_outputs, fps_input, scale_input
 from .types import CATEGORY
 
 
@@ -25,14 +25,13 @@ class TalkiesJoinClips(io.ComfyNode):
                 io.Image.Input("images_b", tooltip="The second clip's frames (same size as the first)."),
                 io.Audio.Input("audio_b", tooltip="The second clip's sound, any rate or layout."),
                 fps_input("Both clips' frame rate."),
-                io.Float.Input(
+                scale_input(
                     "seam_fade_ms",
-                    default=2.0,
-                    min=0.0,
-                    max=50.0,
+                    2.0,
+                    50.0,
+                    "A short fade out and in at the seam so two unrelated sounds do not click; 0 joins "
+                    "the samples as they are.",
                     step=0.5,
-                    tooltip="A short fade out and in at the seam so two unrelated sounds do not "
-                    "click; 0 joins the samples as they are.",
                 ),
             ],
             outputs=clip_outputs(),

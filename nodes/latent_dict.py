@@ -17,6 +17,8 @@ from fractions import Fraction
 import torch
 
 from ..model.media.fps import as_fps
+from ..model.pipeline.defaults import defaults_for
+from ..model.pipeline.load import TalkiesModel
 from ..model.sampling.av_latent import AVLatent
 from ..model.sampling.compression import LTX2_COMPRESSION, VideoCompression
 from . import host
@@ -52,6 +54,11 @@ def _channel_one(mask: torch.Tensor | None, dims: int, what: str) -> torch.Tenso
     if mask.dim() != dims:
         raise ValueError(f"the {what} noise mask has shape {tuple(mask.shape)}; expected {dims} dimensions")
     return mask[:, :1].float()
+
+
+def model_clip(model: TalkiesModel, latent: dict) -> tuple[AVLatent, bool]:
+    """:func:`from_latent_dict` for ``model``: its frame rate when the dict has none, its compression."""
+    return from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
 
 
 def from_latent_dict(

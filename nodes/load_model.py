@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from . import model_handle
 from .host import device_choices, io
+from .inputs import choice_input
 from .types import CATEGORY, Model
+
+TIPS = {
+    "ckpt": "The model: the built-in toy-world model (runs on a CPU in seconds), or a Talkies / LTX-2 "
+    "checkpoint from models/talkies, models/checkpoints or models/diffusion_models.",
+    "text": "The text encoder: the one the checkpoint names (the built-in model's ships with the pack), or a "
+    "folder under models/text_encoders (LTX-2 needs Gemma 3).",
+    "dtype": "Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the transformer's "
+    "memory (real fp8 matmuls on RTX 40xx / H100 and newer).",
+    "device": "Where the model computes: default is ComfyUI's device (the GPU if there is one).",
+    "offload": "auto: each part moves onto the device while it works, and ComfyUI offloads it when other "
+    "models need the memory. stream: the transformer's blocks stream through the GPU a few at a time, for "
+    "cards too small to hold it.",
+}
 
 
 class TalkiesLoadModel(io.ComfyNode):
@@ -17,44 +31,18 @@ class TalkiesLoadModel(io.ComfyNode):
             description="Loads a joint audio-video model once; every node wired to it shares it.",
             search_aliases=["ltx-2", "ltx2", "audio video model", "load talkies"],
             inputs=[
-                io.Combo.Input(
-                    "ckpt_name",
-                    options=model_handle.checkpoint_choices(),
-                    default=model_handle.BUILTIN_CHOICE,
-                    tooltip="The model: the built-in toy-world model (runs on a CPU in seconds), or a "
-                    "Talkies / LTX-2 checkpoint from models/talkies, models/checkpoints or "
-                    "models/diffusion_models.",
+                choice_input(
+                    "ckpt_name", model_handle.checkpoint_choices(), model_handle.BUILTIN_CHOICE, TIPS["ckpt"]
                 ),
-                io.Combo.Input(
+                choice_input(
                     "text_encoder",
-                    options=model_handle.text_encoder_choices(),
-                    default=model_handle.FROM_CHECKPOINT,
-                    tooltip="The text encoder: the one the checkpoint names (the built-in model's ships with "
-                    "the pack), or a folder under models/text_encoders (LTX-2 needs Gemma 3).",
+                    model_handle.text_encoder_choices(),
+                    model_handle.FROM_CHECKPOINT,
+                    TIPS["text"],
                 ),
-                io.Combo.Input(
-                    "dtype",
-                    options=list(model_handle.DTYPE_CHOICES),
-                    default="auto",
-                    tooltip="Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the "
-                    "transformer's memory (real fp8 matmuls on RTX 40xx / H100 and newer).",
-                ),
-                io.Combo.Input(
-                    "device",
-                    options=device_choices(),
-                    default="default",
-                    tooltip="Where the model computes: default is ComfyUI's device (the GPU if there is "
-                    "one).",
-                ),
-                io.Combo.Input(
-                    "offload",
-                    options=list(model_handle.OFFLOADS),
-                    default="auto",
-                    tooltip="auto: each part moves onto the device while it works, and ComfyUI offloads it "
-                    "when other models need the memory. stream: the transformer's blocks stream through "
-                    "the GPU a few at a time, for cards too small to hold it.",
-                    advanced=True,
-                ),
+                choice_input("dtype", model_handle.DTYPE_CHOICES, "auto", TIPS["dtype"]),
+                choice_input("device", device_choices(), "default", TIPS["device"]),
+                choice_input("offload", model_handle.OFFLOADS, "auto", TIPS["offload"], advanced=True),
             ],
             outputs=[Model.Output(display_name="model")],
         )

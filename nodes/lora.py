@@ -10,18 +10,12 @@ from . import host
 from .folders import LORA_FOLDER
 from .host import io
 from .inputs import problem_with
+from .model_handle import folder_file
 from .types import CATEGORY, Model
 
 
 def lora_path(name: str) -> Path:
-    found = host.model_file(LORA_FOLDER, name)
-    if found is None and host.PATHS_ALLOWED and Path(name).expanduser().is_file():
-        found = Path(name).expanduser()
-    if found is None:
-        raise FileNotFoundError(
-            f"LoRA {name!r} was not found; put the .safetensors file in models/{LORA_FOLDER} and refresh"
-        )
-    return found
+    return folder_file(LORA_FOLDER, name, "LoRA")
 
 
 class TalkiesLoRA(io.ComfyNode):

@@ -24,6 +24,19 @@ _models: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 
 
+def folder_file(kind: str, name: str, what: str) -> Path:
+    """The file ``name`` in ComfyUI's ``kind`` model folder (standalone: or a path), else an error
+    saying where to put it; ``what`` names the file for the message."""
+    found = host.model_file(kind, name)
+    if found is None and host.PATHS_ALLOWED and Path(name).expanduser().is_file():
+        found = Path(name).expanduser()
+    if found is None:
+        raise FileNotFoundError(
+            f"{what} {name!r} was not found; put the .safetensors file in models/{kind} and refresh"
+        )
+    return found
+
+
 def checkpoint_choices() -> list[str]:
     """The built-in model first, then the checkpoint files of the talkies, checkpoints and
     diffusion_models folders."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.reference_video import condition_on_reference
 from .host import io
-from .inputs import scale_input
-from .latent_dict import from_latent_dict, to_latent_dict
+from .inputs import count_input, scale_input
+from .latent_dict import model_clip, to_latent_dict
 from .types import CATEGORY, Model
 
 
@@ -28,13 +27,13 @@ class TalkiesReferenceVideo(io.ComfyNode):
                 io.Latent.Input("latent", tooltip="The clip to condition (from Talkies Empty Clip)."),
                 io.Image.Input("images", tooltip="The control video's frames; resized and centre-cropped."),
                 scale_input("strength", 1.0, 1.0, "1 keeps the control video exactly as given.", 0.01),
-                io.Int.Input(
+                count_input(
                     "downscale",
-                    default=0,
-                    min=0,
-                    max=8,
-                    tooltip="How many times smaller than the clip the control video is encoded; 0: what "
-                    "the IC-LoRA's file says (1 when it says nothing).",
+                    0,
+                    8,
+                    1,
+                    "How many times smaller than the clip the control video is; 0: "
+                    "what the IC-LoRA's file says (1 when it says nothing).",
                 ),
             ],
             outputs=[io.Latent.Output(display_name="latent")],
@@ -49,7 +48,7 @@ class TalkiesReferenceVideo(io.ComfyNode):
         strength: float = 1.0,
         downscale: int = 0,
     ) -> io.NodeOutput:
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, _ = model_clip(model, latent)
         conditioned = condition_on_reference(
             model, clip, images, strength=strength, downscale=downscale or None
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import weakref
 
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.sample import (
     LatentColours,
@@ -18,7 +17,7 @@ from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
 from .inputs import guidance_input, problem_with, seed_input, steps_input
-from .latent_dict import from_latent_dict, to_latent_dict
+from .latent_dict import model_clip, to_latent_dict
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
 
@@ -89,7 +88,7 @@ class TalkiesSampler(io.ComfyNode):
         preview: bool = True,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        clip, fps_known = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, fps_known = model_clip(model, latent)
         if not fps_known:
             host.tell(f"the latent does not say its frame rate; assuming the model's {clip.fps} fps")
         schedule = sigmas_for(model, clip, steps or None, parse_sigmas(sigmas) if sigmas.strip() else None)

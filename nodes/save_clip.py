@@ -15,7 +15,7 @@ from ..model.pipeline.save import write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
-from .inputs import fps_input, loudness_input, loudness_target
+from .inputs import flag_input, fps_input, int_input, loudness_input, loudness_target
 from .types import CATEGORY
 
 
@@ -74,18 +74,12 @@ class TalkiesSaveClip(io.ComfyNode):
                     "Normalise the sound's loudness (with a −1 dBTP peak ceiling): −14 LUFS "
                     "suits social platforms, −16 podcasts and Apple, −23 broadcast (EBU R128)."
                 ),
-                io.Int.Input(
-                    "crf",
-                    default=19,
-                    min=1,
-                    max=51,
-                    tooltip="H.264 quality: lower is better and larger; 17–23 is usual.",
-                ),
-                io.Boolean.Input(
+                int_input("crf", 19, 1, 51, "H.264 quality: lower is better and larger; 17–23 is usual."),
+                flag_input(
                     "ten_bit",
-                    default=False,
-                    tooltip="10-bit colour (H.264 High 10): smoother gradients, but some players "
-                    "and platforms cannot play it.",
+                    False,
+                    "10-bit colour (H.264 High 10): smoother gradients, but some players and platforms "
+                    "cannot play it.",
                 ),
             ],
             outputs=[io.Video.Output(display_name="video", tooltip="The saved clip, for core video nodes.")],

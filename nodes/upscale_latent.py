@@ -5,31 +5,24 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.two_stage import load_upsampler, upscale_latent
 from . import host
 from .folders import UPSCALER_FOLDER
 from .host import io
-from .inputs import problem_with
-from .latent_dict import from_latent_dict, to_latent_dict
+from .inputs import choice_input, problem_with
+from .latent_dict import model_clip, to_latent_dict
+from .model_handle import folder_file
 from .types import CATEGORY, Model
 
+UPSCALER_TOOLTIP = f"A spatial (or temporal) ×2 latent upsampler from models/{UPSCALER_FOLDER}."
 _upsamplers: dict[Path, object] = {}
 _lock = threading.Lock()
 
 
 def upsampler_path(name: str) -> Path:
-    """The upsampler file ``name`` in the latent upscale models folder (standalone: or a path)."""
-    path = host.model_file(UPSCALER_FOLDER, name)
-    if path is None and host.PATHS_ALLOWED and Path(name).expanduser().is_file():
-        path = Path(name).expanduser()
-    if path is None:
-        raise FileNotFoundError(
-            f"upscaler {name!r} was not found; put ltx-2-spatial-upscaler-x2 (a .safetensors file) in "
-            f"models/{UPSCALER_FOLDER} and refresh"
-        )
-    return path
+    """The upsampler file ``name`` (LTX-2's spatial or temporal ×2 upscaler)."""
+    return folder_file(UPSCALER_FOLDER, name, "upscaler")
 
 
 def upsampler_for(name: str):
@@ -55,11 +48,7 @@ class TalkiesUpscaleLatent(io.ComfyNode):
             inputs=[
                 Model.Input("model", tooltip="The model whose VAE statistics the upsampler works in."),
                 io.Latent.Input("latent", tooltip="A sampled clip (from Talkies Sampler)."),
-                io.Combo.Input(
-                    "upscale_model",
-                    options=host.model_files(UPSCALER_FOLDER),
-                    tooltip=f"A spatial ×2 latent upsampler from models/{UPSCALER_FOLDER}.",
-                ),
+                choice_input("upscale_model", host.model_files(UPSCALER_FOLDER), None, UPSCALER_TOOLTIP),
             ],
             outputs=[io.Latent.Output(display_name="latent")],
         )
@@ -70,5 +59,5 @@ class TalkiesUpscaleLatent(io.ComfyNode):
 
     @classmethod
     def execute(cls, model: TalkiesModel, latent: dict, upscale_model: str) -> io.NodeOutput:
-        clip, _ = from_latent_dict(latent, defaults_for(model).fps, model.video_compression)
+        clip, _ = model_clip(model, latent)
         return io.NodeOutput(to_latent_dict(upscale_latent(model, clip, upsampler_for(upscale_model))))

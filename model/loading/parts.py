@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from ..config import TransformerConfig
 from ..text.conditioner import TextConditioner
 from ..transformer.model import AVTransformer
 from ..video_vae.config import VideoVAEConfig, video_vae_config
@@ -48,13 +49,17 @@ def _open(source: str | Path | Checkpoint) -> Checkpoint:
     return source if isinstance(source, Checkpoint) else Checkpoint(source)
 
 
+def _transformer_side(source, device, dtype) -> tuple[Checkpoint, TransformerConfig, torch.dtype, bool]:
+    """(the checkpoint, its transformer config, the compute dtype, whether block weights are fp8)."""
+    ckpt = _open(source)
+    return (ckpt, ckpt.transformer_config(), *resolve_dtype(dtype, device))
+
+
 def load_transformer(
     source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
 ) -> AVTransformer:
     """The audio-video transformer of an LTX-2 layout checkpoint."""
-    ckpt = _open(source)
-    cfg = ckpt.transformer_config()
-    compute, fp8 = resolve_dtype(dtype, device)
+    ckpt, cfg, compute, fp8 = _transformer_side(source, device, dtype)
     connectors = tuple(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)
     return ckpt.load(
         lambda: AVTransformer(cfg),
@@ -72,9 +77,7 @@ def load_text_conditioner(
     source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
 ) -> TextConditioner:
     """Feature extractor and embeddings connectors (what turns encoder states into context)."""
-    ckpt = _open(source)
-    cfg = ckpt.transformer_config()
-    compute, _ = resolve_dtype(dtype, device)
+    ckpt, cfg, compute, _ = _transformer_side(source, device, dtype)
     prefixes = {
         "feature_extractor.": TEXT_PROJECTION_PREFIX,
         "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import torch
 
@@ -38,47 +39,76 @@ class GeneratedClip:
     latent: AVLatent
 
 
-def generate(
-    model: TalkiesModel,
-    prompt: str,
-    *,
-    negative: str = "",
-    image: torch.Tensor | None = None,
-    image_strength: float = 1.0,
-    width: int | None = None,
-    height: int | None = None,
-    frames: int | None = None,
-    seconds: float | None = None,
-    fps: Fraction | float | None = None,
-    seed: int = 0,
-    steps: int | None = None,
-    sigmas=None,
-    video_guidance: Guidance | None = None,
-    audio_guidance: Guidance | None = None,
-    on_step: Callable[[StepPreview], None] | None = None,
-    isolate_modalities: bool = False,
-) -> GeneratedClip:
-    """The whole flow with the checkpoint's defaults for anything not given."""
+@dataclass(kw_only=True, frozen=True)
+class ClipRequest:
+    """What a whole generation is asked for; anything left None takes the checkpoint's default."""
+
+    negative: str = ""
+    image: torch.Tensor | None = None
+    image_strength: float = 1.0
+    width: int | None = None
+    height: int | None = None
+    frames: int | None = None
+    seconds: float | None = None
+    fps: Fraction | float | None = None
+    seed: int = 0
+    steps: int | None = None
+    sigmas: Any = None
+    video_guidance: Guidance | None = None
+    audio_guidance: Guidance | None = None
+    on_step: Callable[[StepPreview], None] | None = None
+    isolate_modalities: bool = False
+
+
+@dataclass(kw_only=True, frozen=True)
+class ClipPlan:
+    """A request with every default filled in from the checkpoint and every length checked."""
+
+    width: int
+    height: int
+    frames: int
+    fps: Fraction
+    video_guidance: Guidance
+    audio_guidance: Guidance
+
+
+def plan_clip(model: TalkiesModel, request: ClipRequest) -> ClipPlan:
     d = defaults_for(model)
-    fps = as_fps(fps if fps is not None else d.fps)
-    if seconds is not None:
-        frames = frames_for_seconds(seconds, fps, model.video_compression)
-    frames = frames or d.frames
-    latent_frames_for(frames, model.video_compression)
-    latent = empty_latent(model, width or d.width, height or d.height, frames, fps)
-    if image is not None:
-        latent = condition_on_image(model, latent, image, strength=image_strength)
-    pos, neg = encode_prompts(model, prompt, negative)
+    fps = as_fps(request.fps if request.fps is not None else d.fps)
+    comp = model.video_compression
+    frames = frames_for_seconds(request.seconds, fps, comp) if request.seconds is not None else None
+    frames = frames or request.frames or d.frames
+    latent_frames_for(frames, comp)
+    return ClipPlan(
+        width=request.width or d.width,
+        height=request.height or d.height,
+        frames=frames,
+        fps=fps,
+        video_guidance=request.video_guidance or d.video,
+        audio_guidance=request.audio_guidance or d.audio,
+    )
+
+
+def generate(model: TalkiesModel, prompt: str, **options: Any) -> GeneratedClip:
+    """The whole flow; ``options`` are a :class:`ClipRequest`'s fields, defaults from the checkpoint."""
+    request = ClipRequest(**options)
+    plan = plan_clip(model, request)
+    latent = empty_latent(model, plan.width, plan.height, plan.frames, plan.fps)
+    if request.image is not None:
+        latent = condition_on_image(model, latent, request.image, strength=request.image_strength)
+    pos, neg = encode_prompts(model, prompt, request.negative)
     out = sample(
         model,
         latent,
         pos,
         neg,
-        sigmas=sigmas_for(model, latent, steps, sigmas),
-        seed=seed,
-        video_guidance=video_guidance or d.video,
-        audio_guidance=audio_guidance or d.audio,
-        on_step=on_step,
-        isolate_modalities=isolate_modalities,
+        sigmas=sigmas_for(model, latent, request.steps, request.sigmas),
+        seed=request.seed,
+        video_guidance=plan.video_guidance,
+        audio_guidance=plan.audio_guidance,
+        on_step=request.on_step,
+        isolate_modalities=request.isolate_modalities,
     )
-    return GeneratedClip(images=decode_video(model, out), audio=decode_audio(model, out), fps=fps, latent=out)
+    return GeneratedClip(
+        images=decode_video(model, out), audio=decode_audio(model, out), fps=plan.fps, latent=out
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -38,27 +38,19 @@ def sample(
     negative: PromptEmbedding | None,
     *,
     sigmas: torch.Tensor,
-    seed: int | None = None,
-    generator: torch.Generator | None = None,
     video_guidance: Guidance,
     audio_guidance: Guidance,
-    on_step: Callable[[StepPreview], None] | None = None,
     isolate_modalities: bool = False,
+    **noise_and_progress: Any,
 ) -> AVLatent:
-    """Noise from ``seed``, or from ``generator`` as it stands (the stages of one generation).
+    """The model's transformer denoising ``latent``; ``noise_and_progress``: ``seed`` or ``generator``
+    (the stages of one generation share one), ``on_step``, as :func:`sample_clip` takes them.
     ``isolate_modalities`` switches the audio↔video cross-attention off in every pass."""
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
+    guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
+    skips = ISOLATION if isolate_modalities else ()
     with model.working("transformer") as transformer:
+        negative = negative if needs_negative else None
         return sample_clip(
-            transformer,
-            latent,
-            prompt,
-            negative if needs_negative else None,
-            sigmas,
-            seed=seed,
-            generator=generator,
-            video_guidance=video_guidance,
-            audio_guidance=audio_guidance,
-            on_step=on_step,
-            always_skip=ISOLATION if isolate_modalities else (),
+            transformer, latent, prompt, negative, sigmas, always_skip=skips, **guidance, **noise_and_progress
         )

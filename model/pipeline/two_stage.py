@@ -8,24 +8,20 @@ model). One noise stream runs through both stages, as the reference draws it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from fractions import Fraction
+from typing import Any
 
 import torch
 
 from ..loading.parts import load_upsampler
-from ..media.fps import as_fps
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
-from ..sampling.latents import audio_frames_for_seconds, frames_for_seconds, latent_frames_for
-from ..sampling.loop import StepPreview
+from ..sampling.latents import audio_frames_for_seconds
 from ..sampling.schedule import DISTILLED_STAGE2_SIGMAS, check_sigmas
 from ..video_vae.upsampler import LatentUpsampler, upsample_latent
 from .decode import decode_audio, decode_video
-from .defaults import defaults_for
 from .empty_clip import empty_latent
-from .generate import GeneratedClip
+from .generate import ClipRequest, GeneratedClip, plan_clip
 from .image_conditioning import condition_on_image
 from .load import TalkiesModel
 from .sample import sample, sigmas_for
@@ -78,47 +74,34 @@ def generate_two_stage(
     *,
     upsampler: LatentUpsampler,
     refiner: TalkiesModel | None = None,
-    negative: str = "",
-    image: torch.Tensor | None = None,
-    image_strength: float = 1.0,
-    width: int | None = None,
-    height: int | None = None,
-    frames: int | None = None,
-    seconds: float | None = None,
-    fps: Fraction | float | None = None,
-    seed: int = 0,
-    steps: int | None = None,
     refine_sigmas=DISTILLED_STAGE2_SIGMAS,
-    video_guidance: Guidance | None = None,
-    audio_guidance: Guidance | None = None,
-    on_step: Callable[[StepPreview], None] | None = None,
+    **options: Any,
 ) -> GeneratedClip:
-    """``refiner``: the stage-2 model (``model`` with the distilled LoRA, typically); ``model`` if None."""
-    refiner = refiner or model
-    d = defaults_for(model)
-    fps = as_fps(fps if fps is not None else d.fps)
-    comp = model.video_compression
-    frames = frames_for_seconds(seconds, fps, comp) if seconds is not None else frames or d.frames
-    latent_frames_for(frames, comp)
-    width, height = width or d.width, height or d.height
-    if width % (2 * comp.space) or height % (2 * comp.space):
-        raise ValueError(
-            f"two-stage generation makes the clip at half size first: {width}×{height} must be multiples of "
-            f"{2 * comp.space}"
-        )
+    """The two stages; ``options`` are a :class:`ClipRequest`'s fields (the size and length are the
+    final clip's). ``refiner``: the stage-2 model (``model`` with the distilled LoRA, typically)."""
     if upsampler.cfg.temporal or not upsampler.cfg.spatial:
         raise ValueError(
             f"two-stage generation takes the spatial ×2 upsampler; this one is {upsampler.cfg.describe}"
         )
-    low = empty_latent(model, width // 2, height // 2, frames, fps)
-    high = empty_latent(refiner, width, height, frames, fps)
-    if image is not None:
-        low = condition_on_image(model, low, image, strength=image_strength)
-        high = condition_on_image(refiner, high, image, strength=image_strength)
-    pos, neg = encode_prompts(model, prompt, negative)
-    generator = torch.Generator().manual_seed(int(seed))
-    guided = {"video_guidance": video_guidance or d.video, "audio_guidance": audio_guidance or d.audio}
-    first = sample(model, low, pos, neg, sigmas=sigmas_for(model, low, steps), generator=generator, **guided)
+    refiner = refiner or model
+    request = ClipRequest(**options)
+    plan = plan_clip(model, request)
+    space = model.video_compression.space
+    if plan.width % (2 * space) or plan.height % (2 * space):
+        raise ValueError(
+            f"two-stage generation makes the clip at half size first: {plan.width}×{plan.height} must be "
+            f"multiples of {2 * space}"
+        )
+    low = empty_latent(model, plan.width // 2, plan.height // 2, plan.frames, plan.fps)
+    high = empty_latent(refiner, plan.width, plan.height, plan.frames, plan.fps)
+    if request.image is not None:
+        low = condition_on_image(model, low, request.image, strength=request.image_strength)
+        high = condition_on_image(refiner, high, request.image, strength=request.image_strength)
+    pos, neg = encode_prompts(model, prompt, request.negative)
+    generator = torch.Generator().manual_seed(int(request.seed))
+    guided = {"video_guidance": plan.video_guidance, "audio_guidance": plan.audio_guidance}
+    sigmas = sigmas_for(model, low, request.steps, request.sigmas)
+    first = sample(model, low, pos, neg, sigmas=sigmas, generator=generator, **guided)
     start = upsampled_into(high, upscale_latent(model, first, upsampler).video, first.audio)
     refined = sample(
         refiner,
@@ -129,8 +112,7 @@ def generate_two_stage(
         generator=generator,
         video_guidance=NO_GUIDANCE,
         audio_guidance=NO_GUIDANCE,
-        on_step=on_step,
+        on_step=request.on_step,
     )
-    return GeneratedClip(
-        images=decode_video(refiner, refined), audio=decode_audio(refiner, refined), fps=fps, latent=refined
-    )
+    images, audio = decode_video(refiner, refined), decode_audio(refiner, refined)
+    return GeneratedClip(images=images, audio=audio, fps=plan.fps, latent=refined)

@@ -59,6 +59,20 @@ def condition_audio_frames(
     return _write(state, audio_tokens(latent), first_frame, strength)
 
 
+def _appended(
+    state: LatentState, tokens: torch.Tensor, positions: torch.Tensor, strength: float
+) -> LatentState:
+    """``state`` with clean ``tokens`` after its own, at ``positions``, held at ``strength``."""
+    mask = torch.full(tokens.shape[:2], 1.0 - strength, device=state.mask.device)
+    return LatentState(
+        latent=torch.cat([state.latent, tokens], 1),
+        clean=torch.cat([state.clean, tokens], 1),
+        mask=torch.cat([state.mask, mask], 1),
+        positions=torch.cat([state.positions, positions.to(state.positions)], 2),
+        attention_bias=state.attention_bias,
+    )
+
+
 def append_keyframe(
     state: LatentState,
     latent: torch.Tensor,
@@ -78,14 +92,7 @@ def append_keyframe(
     positions = video_positions(
         b, f, h, w, fps, frame_bounds=bounds, compression=compression, device=state.latent.device
     )
-    mask = torch.full(tokens.shape[:2], 1.0 - strength, device=state.mask.device)
-    return LatentState(
-        latent=torch.cat([state.latent, tokens], 1),
-        clean=torch.cat([state.clean, tokens], 1),
-        mask=torch.cat([state.mask, mask], 1),
-        positions=torch.cat([state.positions, positions.to(state.positions)], 2),
-        attention_bias=state.attention_bias,
-    )
+    return _appended(state, tokens, positions, strength)
 
 
 def append_reference(
@@ -106,14 +113,7 @@ def append_reference(
     tokens = video_tokens(latent).to(state.latent)
     positions = video_positions(b, f, h, w, fps, compression=compression, device=state.latent.device)
     positions[:, 1:] *= downscale
-    mask = torch.full(tokens.shape[:2], 1.0 - strength, device=state.mask.device)
-    return LatentState(
-        latent=torch.cat([state.latent, tokens], 1),
-        clean=torch.cat([state.clean, tokens], 1),
-        mask=torch.cat([state.mask, mask], 1),
-        positions=torch.cat([state.positions, positions.to(state.positions)], 2),
-        attention_bias=state.attention_bias,
-    )
+    return _appended(state, tokens, positions, strength)
 
 
 def drop_appended(state: LatentState, tokens: int) -> LatentState:

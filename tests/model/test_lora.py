@@ -11,6 +11,7 @@ from talkies.model.loading.lora import apply_loras, read_lora
 from talkies.model.loading.quant import FP8Linear, dequantize_fp8
 from talkies.model.loading.safetensors_file import write_safetensors
 
+from loras import layer_shapes, write_random_lora
 from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint
 from memory_meter import PeakTensorMemory
 from tiny_av import tiny_streams
@@ -37,14 +38,8 @@ def _names(model) -> list[str]:
 
 
 def _write_lora(path, model, seed: int, names=None, prefix: str = "diffusion_model.", rank: int = RANK):
-    g = torch.Generator().manual_seed(seed)
-    modules = dict(model.named_modules())
-    tensors = {}
-    for name in names or _names(model):
-        linear = modules[name]
-        tensors[f"{prefix}{name}.lora_A.weight"] = torch.randn(rank, linear.in_features, generator=g) * 0.2
-        tensors[f"{prefix}{name}.lora_B.weight"] = torch.randn(linear.out_features, rank, generator=g) * 0.2
-    return write_safetensors(path, tensors, {})
+    shapes = layer_shapes(model, names or _names(model))
+    return write_random_lora(path, shapes, seed, rank=rank, prefix=prefix)[0]
 
 
 def _outputs(model):

@@ -15,19 +15,18 @@ from talkies.nodes.lora import TalkiesLoRA
 from talkies.nodes.sampler import TalkiesSampler
 from talkies.nodes.text_encode import TalkiesTextEncode
 
+from loras import layer_shapes, write_random_lora
+
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
     model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
     folder = tiny_models_dir / "loras"
     folder.mkdir(exist_ok=True)
-    g = torch.Generator().manual_seed(0)
-    tensors = {}
-    for name in ("transformer_blocks.0.attn1.to_q", "transformer_blocks.1.ff.net.2"):
-        linear = model.transformer.get_submodule(name)
-        tensors[f"diffusion_model.{name}.lora_A.weight"] = torch.randn(2, linear.in_features, generator=g)
-        tensors[f"diffusion_model.{name}.lora_B.weight"] = torch.randn(linear.out_features, 2, generator=g)
-    write_safetensors(folder / "style.safetensors", tensors, {})
+    names = ("transformer_blocks.0.attn1.to_q", "transformer_blocks.1.ff.net.2")
+    write_random_lora(
+        folder / "style.safetensors", layer_shapes(model.transformer, names), 0, rank=2, scale=1.0
+    )
     bad = {f"single_blocks.0.linear1.{part}.weight": torch.zeros(2, 2) for part in ("lora_A", "lora_B")}
     write_safetensors(folder / "flux.safetensors", bad, {})
     return model

@@ -7,7 +7,6 @@ from fractions import Fraction
 import pytest
 import torch
 
-from talkies.model.loading.safetensors_file import write_safetensors
 from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.latent_dict import from_latent_dict
 from talkies.nodes.load_model import TalkiesLoadModel
@@ -16,16 +15,13 @@ from talkies.nodes.reference_video import TalkiesReferenceVideo
 from talkies.nodes.sampler import TalkiesSampler
 from talkies.nodes.text_encode import TalkiesTextEncode
 
+from loras import layer_shapes, write_random_lora
+
 
 def _ic_lora(folder, model, name: str, factor: int) -> None:
-    linear = model.transformer.get_submodule("transformer_blocks.0.attn1.to_k")
-    tensors = {
-        "diffusion_model.transformer_blocks.0.attn1.to_k.lora_A.weight": torch.randn(2, linear.in_features)
-        * 0.1,
-        "diffusion_model.transformer_blocks.0.attn1.to_k.lora_B.weight": torch.randn(linear.out_features, 2)
-        * 0.1,
-    }
-    write_safetensors(folder / name, tensors, {"reference_downscale_factor": str(factor)})
+    shapes = layer_shapes(model.transformer, ["transformer_blocks.0.attn1.to_k"])
+    metadata = {"reference_downscale_factor": str(factor)}
+    write_random_lora(folder / name, shapes, factor, rank=2, scale=0.1, metadata=metadata)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import torch
 
 from talkies.model import load_transformer
 from talkies.model.loading.lora import apply_loras, read_lora
-from talkies.model.loading.safetensors_file import write_safetensors
 
+from loras import layer_shapes, write_random_lora
 from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint
 
 fuse_loras = pytest.importorskip("ltx_core.loader.fuse_loras")
@@ -36,23 +36,13 @@ def checkpoint(tmp_path_factory):
 
 
 def _shapes(model: torch.nn.Module) -> dict[str, tuple[int, int]]:
-    linears = dict(model.named_modules())
-    return {n: (linears[n].out_features, linears[n].in_features) for n in LAYERS}
+    return layer_shapes(model, LAYERS)
 
 
 def _lora(tmp_path, shapes, seed: int, layout: str = "peft", alpha: float | None = None):
     """A random LoRA file in a published layout and its (down, up) per layer."""
-    g = torch.Generator().manual_seed(seed)
-    down_key, up_key = ("lora_A", "lora_B") if layout == "peft" else ("lora_down", "lora_up")
-    tensors, pairs = {}, {}
-    for name, (out, inp) in shapes.items():
-        down, up = torch.randn(RANK, inp, generator=g) * 0.1, torch.randn(out, RANK, generator=g) * 0.1
-        tensors[f"diffusion_model.{name}.{down_key}.weight"] = down
-        tensors[f"diffusion_model.{name}.{up_key}.weight"] = up
-        if alpha is not None:
-            tensors[f"diffusion_model.{name}.alpha"] = torch.tensor(alpha)
-        pairs[name] = (down, up)
-    return write_safetensors(tmp_path / f"lora_{seed}_{layout}.safetensors", tensors, {}), pairs
+    path = tmp_path / f"lora_{seed}_{layout}.safetensors"
+    return write_random_lora(path, shapes, seed, rank=RANK, layout=layout, alpha=alpha, scale=0.1)
 
 
 def _reference_delta(pairs_and_strengths, name: str, scale: float = 1.0) -> torch.Tensor:
