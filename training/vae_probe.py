@@ -8,7 +8,8 @@ would read a generated clip:
   as the ground truth has them (one red ball, not four red blobs);
 - contacts: ground-truth ball and glass contacts with a visual contact detected on the
   reconstruction within ±1 frame (the same figure on the original says what the
-  detector itself finds);
+  detector itself finds), and detected contacts with no true one within ±1 frame
+  (a smeared picture makes false ones, which would otherwise count as hits);
 - faces: on speaking clips, whether a face is found and how the mouth opening read from
   the reconstruction correlates with the ground truth's;
 - pixel MSE in -1..1, over the whole frame and over object pixels only.
@@ -67,9 +68,13 @@ def ball_counts(frames: np.ndarray) -> tuple[dict[str, int], list]:
     return {k: v for k, v in counts.items() if v}, visual_contacts(scene)
 
 
-def _contacts_found(clip: Clip, found: list) -> int:
+def _contacts_found(clip: Clip, found: list) -> tuple[int, int]:
+    """(true contacts with a detected one within ±1 frame, detected ones with no true one there)."""
     frames = [c.frame for c in found]
-    return sum(1 for c in clip.truth.contacts if any(abs(f - c.frame) <= 1 for f in frames))
+    truth = [c.frame for c in clip.truth.contacts]
+    hits = sum(1 for t in truth if any(abs(f - t) <= 1 for f in frames))
+    spurious = sum(1 for f in frames if not any(abs(f - t) <= 1 for t in truth))
+    return hits, spurious
 
 
 def _mouth_correlation(clip: Clip, frames: np.ndarray) -> tuple[bool, float | None]:
@@ -106,9 +111,9 @@ def probe_clip(clip: Clip, encoder: VideoEncoder, decoder: VideoDecoder) -> tupl
             balls_original=original_counts,
             balls_recon=counts,
             contacts_true=len(clip.truth.contacts),
-            contacts_original=_contacts_found(clip, original_contacts),
-            contacts_recon=_contacts_found(clip, contacts),
+            contacts_original=_contacts_found(clip, original_contacts)[0],
         )
+        row["contacts_recon"], row["contacts_spurious_recon"] = _contacts_found(clip, contacts)
     if clip.spec.kind == "voice":
         row["face_original"], row["mouth_corr_original"] = _mouth_correlation(clip, clip.frames)
         row["face_recon"], row["mouth_corr_recon"] = _mouth_correlation(clip, frames)
@@ -134,6 +139,7 @@ def summarize(rows: list[dict]) -> dict:
         "contacts_true": sum(r["contacts_true"] for r in hits),
         "contacts_original": sum(r["contacts_original"] for r in hits),
         "contacts_recon": sum(r["contacts_recon"] for r in hits),
+        "contacts_spurious_recon": sum(r["contacts_spurious_recon"] for r in hits),
         "faces_found_recon": _share([r["face_recon"] for r in voices]),
         "mouth_corr_recon_median": float(np.median(corr)) if corr else None,
         "mouth_corr_original_median": float(
