@@ -1,7 +1,8 @@
 """The built-in model's architecture: LTX-2's layout at a size a laptop CPU trains and runs.
 
 Every part is the LTX-2 architecture, configured small: the same loader and code path read
-it. Video: 32× in space and 8× in time (as LTX-2) but 64 latent channels; audio: the LTX-2
+it. Video: 16× in space and 4× in time (LTX-2 has 32× and 8×; at 128 px its 4×4 grid loses
+small balls) with 64 latent channels, an 8×8 grid of 13 latent frames for a 2 s clip; audio: the LTX-2
 audio VAE at a small width with a Griffin-Lim vocoder; text: MiniLM (a pip package) through
 the V1 feature extractor and connectors; transformer: 6 dual-stream blocks.
 """
@@ -35,8 +36,6 @@ VIDEO_VAE = {
         ["res_x", {"num_layers": 1}],
         ["compress_all", {"multiplier": 1}],
         ["res_x", {"num_layers": 1}],
-        ["compress_all", {"multiplier": 1}],
-        ["res_x", {"num_layers": 1}],
     ],
     "decoder_blocks": [
         ["res_x", {"num_layers": 1}],
@@ -44,10 +43,8 @@ VIDEO_VAE = {
         ["res_x", {"num_layers": 1}],
         ["compress_all", {"multiplier": 2}],
         ["res_x", {"num_layers": 1}],
-        ["compress_all", {"multiplier": 2}],
-        ["res_x", {"num_layers": 1}],
     ],
-    "decoder_base_channels": 16,
+    "decoder_base_channels": 32,
     "encoder_spatial_padding_mode": "zeros",
     "decoder_spatial_padding_mode": "reflect",
     "causal_decoder": False,

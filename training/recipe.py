@@ -42,23 +42,24 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
     fitted_video, fitted_audio = out / "video_vae_fitted.safetensors", out / "audio_vae_fitted.safetensors"
     if not fitted_video.exists():
         raw, focused = out / "video_vae.safetensors", out / "video_vae_objects.safetensors"
+        # Whole 128-px frames from the start: trained on windows, the decoder reads position from
+        # the window's edges and tiles whole frames (four faces for one). Object-weighted, in 9-frame
+        # windows of time; the second run goes on from the first with a fresh schedule.
+        whole = dict(
+            train_seeds=VAE_SEEDS, device=device, lr=6e-4, focus_objects=True, crop_side=WIDTH, crop_frames=9
+        )
         if not raw.exists():
             train_video_vae(
-                raw, steps=budget.video_vae_steps, train_seeds=VAE_SEEDS, seed=seed, device=device
+                raw, steps=budget.video_vae_steps, seed=seed, state=out / "video_vae.state.pt", **whole
             )
         if not focused.exists():
-            # Whole frames: trained on windows only, the decoder reads position from the window's
-            # edges and scrambles whole frames; and weighted to the small objects.
             train_video_vae(
                 focused,
                 steps=budget.video_vae_object_steps,
-                train_seeds=VAE_SEEDS,
                 seed=seed + 1,
-                device=device,
                 start_from=raw,
-                focus_objects=True,
-                crop_side=WIDTH,
-                crop_frames=9,
+                state=out / "video_vae_objects.state.pt",
+                **whole,
             )
         load_pair(focused, *video)
         stats = range(STATISTICS_SEEDS_START, STATISTICS_SEEDS_START + budget.statistics_clips)

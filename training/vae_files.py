@@ -27,8 +27,9 @@ def save_pair(path: Path, encoder: torch.nn.Module, decoder: torch.nn.Module) ->
     return write_safetensors(path, {k: v.detach().cpu().contiguous() for k, v in state.items()})
 
 
-def new_video_vae() -> tuple[VideoEncoder, VideoDecoder]:
-    cfg = video_vae_config(VIDEO_VAE)
+def new_video_vae(section: dict = VIDEO_VAE) -> tuple[VideoEncoder, VideoDecoder]:
+    """A fresh video VAE of the built-in config, or of another ``vae`` config section."""
+    cfg = video_vae_config(section)
     return VideoEncoder(cfg), VideoDecoder(cfg)
 
 
@@ -37,8 +38,8 @@ def new_audio_vae() -> tuple[AudioEncoder, AudioDecoder]:
     return AudioEncoder(cfg), AudioDecoder(cfg)
 
 
-def load_video_vae(path: Path) -> tuple[VideoEncoder, VideoDecoder]:
-    pair = new_video_vae()
+def load_video_vae(path: Path, section: dict = VIDEO_VAE) -> tuple[VideoEncoder, VideoDecoder]:
+    pair = new_video_vae(section)
     load_pair(path, *pair)
     return pair[0].eval(), pair[1].eval()
 

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from talkies.training.train_video_vae import _object_crop, reconstruction_loss
+from talkies.training.train_video_vae import _object_crop, moving_mask, reconstruction_loss
 
 
 def _scene_with_ball(top: int, left: int) -> torch.Tensor:
@@ -35,3 +35,24 @@ def test_focused_loss_weighs_an_error_on_the_ball_above_the_same_error_on_backgr
         reconstruction_loss(on_ball, target, False)[0] / reconstruction_loss(on_background, target, False)[0]
     )
     assert focused_ratio > 3 * plain_ratio
+
+
+def test_moving_mask_covers_a_moving_ball_but_not_a_thin_streak():
+    pixels = torch.full((1, 3, 5, 64, 64), -0.5)
+    for k in range(5):
+        pixels[0, :, k, 10 + 4 * k : 20 + 4 * k, 30:40] = 0.9  # a 10-px ball falling 4 px a frame
+        pixels[0, :, k, 40:50, 5 + 3 * k] = 0.9  # a 1-px rain streak moving sideways
+    mask = moving_mask(pixels)[0, 0]
+    assert mask[2, 18:28, 30:40].all(), "the whole ball, not only its edges"
+    assert not mask[:, 40:50, :20].any(), "the streak is too thin to count"
+
+
+def test_moving_weight_weighs_an_error_on_a_moving_ball_up():
+    target = torch.full((1, 3, 5, 64, 64), -0.5)
+    for k in range(5):
+        target[0, :, k, 10 + 4 * k : 20 + 4 * k, 30:40] = 0.9
+    wrong = target.clone()
+    wrong[0, :, 2, 18:28, 30:40] = -0.5
+    plain, _ = reconstruction_loss(wrong, target, True)
+    weighted, _ = reconstruction_loss(wrong, target, True, moving_weight=48.0)
+    assert weighted > 3 * plain
