@@ -122,14 +122,15 @@ def normalize_loudness(
 ) -> torch.Tensor:
     """``waveform`` (C,T) brought to ``target_lufs`` with its true peak at or below ``peak_dbtp``.
 
-    Silence and audio too short to measure (under 400 ms) come back unchanged.
+    Silence and audio too short to measure (under 400 ms) keep their level; only their
+    peaks are held under the ceiling (:func:`guard_peak`).
     """
     x = _channels_first(waveform)
     measured = integrated_loudness(x, sample_rate)
     if not math.isfinite(measured):
         reason = "silent" if measured == float("-inf") else "shorter than 0.4 s"
         log.info("audio is %s; loudness left as is", reason)
-        return x.clone()
+        return guard_peak(x, sample_rate, peak_dbtp).clone()
     ceiling = db_to_gain(peak_dbtp - _LIMITER_MARGIN_DB)
     gain_db = target_lufs - measured
     out = x
@@ -142,11 +143,28 @@ def normalize_loudness(
     else:
         log.warning(
             "loudness reached %.1f LUFS instead of %.1f: the %.1f dBTP peak ceiling does not allow more",
-            reached, target_lufs, peak_dbtp,
+            reached,
+            target_lufs,
+            peak_dbtp,
         )
-    # The limiter works on a per-sample estimate; a final static trim makes the ceiling exact.
-    peak = true_peak(out, sample_rate)
+    return _trim_to(out, sample_rate, peak_dbtp)
+
+
+def _trim_to(waveform: torch.Tensor, sample_rate: int, peak_dbtp: float) -> torch.Tensor:
+    """The limiter works on a per-sample estimate; a final static trim makes the ceiling exact."""
+    peak = true_peak(waveform, sample_rate)
     limit = db_to_gain(peak_dbtp)
-    if peak > limit:
-        out = out * (limit / peak)
-    return out
+    return waveform * (limit / peak) if peak > limit else waveform
+
+
+def guard_peak(waveform: torch.Tensor, sample_rate: int, peak_dbtp: float = -1.0) -> torch.Tensor:
+    """``waveform`` (C,T) unchanged where its true peak is under ``peak_dbtp``, else limited to it.
+
+    The guard applied when loudness is left as it is: only the peaks over the ceiling are
+    touched, the level of everything else stays.
+    """
+    x = _channels_first(waveform)
+    if true_peak(x, sample_rate) <= db_to_gain(peak_dbtp):
+        return x
+    limited = limit_true_peak(x, sample_rate, db_to_gain(peak_dbtp - _LIMITER_MARGIN_DB))
+    return _trim_to(limited, sample_rate, peak_dbtp)

@@ -10,6 +10,7 @@ import torch
 
 import talkies.model.media.mp4 as media
 import talkies.model.media.output_files as output_files
+from talkies.model.media.destination import Destination
 from talkies.model.media.mp4 import probe_clip, write_clip
 
 from media_samples import audio, moving_frames, tone
@@ -126,9 +127,9 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
     blocker = tmp_path / "clips"
     blocker.write_bytes(b"")
     with pytest.raises(NotADirectoryError, match="give a folder"):
-        write_clip(blocker, moving_frames(3), 25)
-    with pytest.raises(PermissionError, match="cannot create output folder"):
-        write_clip(blocker / "more", moving_frames(3), 25)
+        write_clip(Destination.in_folder(blocker), moving_frames(3), 25)
+    with pytest.raises(NotADirectoryError, match="goes through"):
+        write_clip(Destination.in_folder(blocker / "more"), moving_frames(3), 25)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,8 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
         ({"audio": torch.zeros(1, 4800)}, "AUDIO dict"),
         ({"audio": {"waveform": torch.zeros(7, 4800), "sample_rate": 48000}}, "cannot remix 7"),
         ({"prefix": "../outside"}, "without '..'"),
-        ({"target": "clip.mov"}, "not an .mp4"),
+        ({"target": "clip.mov"}, "extension '.mov': name an .mp4 file"),
+        ({"target": "clip"}, "no extension: name an .mp4 file"),
     ],
 )
 def test_bad_input_is_refused_with_a_fix(tmp_path, kwargs, message):
