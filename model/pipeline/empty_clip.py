@@ -10,15 +10,54 @@ from fractions import Fraction
 
 from ..media.fps import as_fps
 from ..sampling.av_latent import AVLatent, empty_av_latent
-from ..sampling.latents import frames_for_seconds, snap_frames, snap_pixel_size
+from ..sampling.latents import (
+    VIDEO_TIME_SCALE,
+    audio_frames_for_seconds,
+    frames_for_seconds,
+    latent_frames_for,
+    snap_frames,
+    snap_pixel_size,
+)
 from .load import TalkiesModel
 
-__all__ = ["as_fps", "empty_latent", "frames_for_seconds", "snap_frames", "snap_pixel_size"]
+__all__ = [
+    "as_fps",
+    "check_frames",
+    "clip_frames",
+    "empty_latent",
+    "frames_for_seconds",
+    "snap_frames",
+    "snap_pixel_size",
+]
+
+
+def check_frames(frames: int, fps: Fraction) -> int:
+    """``frames`` if it is a valid count (8k+1) long enough at ``fps`` to carry sound."""
+    latent_frames_for(frames)
+    if audio_frames_for_seconds(Fraction(frames) / fps) < 1:
+        shortest = next(n for n in range(1, 10**6, VIDEO_TIME_SCALE) if audio_frames_for_seconds(n / fps))
+        raise ValueError(
+            f"{frames} frame(s) at {float(fps):g} fps last {float(frames / fps):.3f} s, too short for "
+            f"any sound; the shortest clip at this frame rate is {shortest} frames "
+            f"({float(shortest / fps):.3f} s)"
+        )
+    return frames
+
+
+def clip_frames(
+    fps: Fraction, default: int, *, seconds: float | None = None, frames: int | None = None
+) -> int:
+    """The frame count a clip is asked for: ``seconds`` by the one seconds→frames rule, else
+    ``frames``, else ``default``; checked by :func:`check_frames`."""
+    if seconds is not None:
+        frames = frames_for_seconds(seconds, fps)
+    return check_frames(default if frames is None else frames, fps)
 
 
 def empty_latent(
     model: TalkiesModel, width: int, height: int, frames: int, fps: Fraction, batch: int = 1
 ) -> AVLatent:
+    check_frames(frames, Fraction(fps))
     channels, bins = model.audio_latent_shape
     return empty_av_latent(
         width,

@@ -19,14 +19,13 @@ from ..media.fps import as_fps
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
-from ..sampling.latents import frames_for_seconds, latent_frames_for
 from ..sampling.loop import StepPreview
 from .decode import decode_audio, decode_video
 from .defaults import defaults_for
-from .empty_clip import empty_latent
+from .empty_clip import clip_frames, empty_latent
 from .image_conditioning import condition_on_image
 from .load import TalkiesModel
-from .sample import sample, sigmas_for
+from .sample import check_seed, sample, sigmas_for
 from .text_encode import encode_prompts
 
 
@@ -61,11 +60,10 @@ def generate(
     """The whole flow with the checkpoint's defaults for anything not given."""
     d = defaults_for(model)
     fps = as_fps(fps if fps is not None else d.fps)
-    if seconds is not None:
-        frames = frames_for_seconds(seconds, fps)
-    frames = frames or d.frames
-    latent_frames_for(frames)
+    frames = clip_frames(fps, d.frames, seconds=seconds, frames=frames)
+    check_seed(seed)
     latent = empty_latent(model, width or d.width, height or d.height, frames, fps)
+    schedule = sigmas_for(model, latent, steps, sigmas)
     if image is not None:
         latent = condition_on_image(model, latent, image, strength=image_strength)
     pos, neg = encode_prompts(model, prompt, negative)
@@ -74,7 +72,7 @@ def generate(
         latent,
         pos,
         neg,
-        sigmas=sigmas_for(model, latent, steps, sigmas),
+        sigmas=schedule,
         seed=seed,
         video_guidance=video_guidance or d.video,
         audio_guidance=audio_guidance or d.audio,
