@@ -48,10 +48,21 @@ def _caption_for(path: Path, given: str | None) -> str | None:
     return sidecar.read_text().strip() if sidecar.is_file() else None
 
 
+# Codecs of single pictures that a media library also opens as a one-frame "video".
+STILL_IMAGE_CODECS = frozenset({"png", "apng", "mjpeg", "bmp", "tiff", "webp", "gif", "jpeg2000", "qoi"})
+
+
 def load_clip(path: Path, caption: str | None) -> ClipInput:
     from ..model.media.mp4 import read_clip
 
     clip = read_clip(path)
+    video = next((s for s in clip.streams if s.kind == "video"), None)
+    if video is None or clip.fps is None or clip.frames.shape[0] == 0:
+        raise ValueError(f"{path.name} has no picture; eval measures clips with a video stream")
+    if video.codec in STILL_IMAGE_CODECS:
+        raise ValueError(
+            f"{path.name} is a still image ({video.codec}), not a clip; eval measures video clips"
+        )
     frames = clip.frames
     waveform, sample_rate = clip.waveform, clip.sample_rate
     if waveform is None:
