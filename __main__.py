@@ -32,6 +32,15 @@ REPORT_URL = "https://github.com/talkies-av/talkies/issues"
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        with cancellable():
+            return _run(argv)
+    except Cancelled as stop:
+        print("cancelled, nothing written", file=sys.stderr)
+        return stop.exit_code
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m talkies", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -45,11 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(message)s")
     try:
-        with cancellable():
-            return int(importlib.import_module(COMMANDS[args.command][0], __package__).run(args) or 0)
-    except Cancelled as stop:
-        print("cancelled, nothing written", file=sys.stderr)
-        return stop.exit_code
+        return int(importlib.import_module(COMMANDS[args.command][0], __package__).run(args) or 0)
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

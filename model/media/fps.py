@@ -6,6 +6,7 @@ import math
 import numbers
 from fractions import Fraction
 
+MIN_FPS = 1
 MAX_FPS = 240
 
 
@@ -24,6 +25,6 @@ def as_fps(fps: int | float | Fraction) -> Fraction:
             rate = Fraction(ntsc * 1000, 1001)
         else:
             rate = Fraction(value).limit_denominator(1001)
-    if not 0 < rate <= MAX_FPS:
-        raise ValueError(f"fps must be above 0 and at most {MAX_FPS}, got {fps!r}")
+    if not MIN_FPS <= rate <= MAX_FPS:
+        raise ValueError(f"fps must be from {MIN_FPS} to {MAX_FPS} frames per second, got {fps!r}")
     return rate

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import torch
+
 from ..media.fps import as_fps
 from ..sampling.av_latent import AVLatent, empty_av_latent
 from ..sampling.latents import (
@@ -20,7 +22,12 @@ from ..sampling.latents import (
 )
 from .load import TalkiesModel
 
+# The largest width or height a clip may have (the Empty Clip node's limit too).
+MAX_PIXEL_SIZE = 8192
+
 __all__ = [
+    "MAX_PIXEL_SIZE",
+    "check_size",
     "as_fps",
     "check_frames",
     "clip_frames",
@@ -54,9 +61,24 @@ def clip_frames(
     return check_frames(default if frames is None else frames, fps)
 
 
+def check_size(width: int, height: int) -> None:
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PIXEL_SIZE:
+            raise ValueError(f"{name} must be a whole number of pixels up to {MAX_PIXEL_SIZE}; got {value!r}")
+
+
 def empty_latent(
-    model: TalkiesModel, width: int, height: int, frames: int, fps: Fraction, batch: int = 1
+    model: TalkiesModel,
+    width: int,
+    height: int,
+    frames: int,
+    fps: Fraction,
+    batch: int = 1,
+    *,
+    device: torch.device | str = "cpu",
 ) -> AVLatent:
+    """``device="meta"`` describes the latent's shape without allocating it."""
+    check_size(width, height)
     check_frames(frames, Fraction(fps))
     channels, bins = model.audio_latent_shape
     return empty_av_latent(
@@ -68,4 +90,5 @@ def empty_latent(
         video_channels=model.video_latent_channels,
         audio_channels=channels,
         audio_bins=bins,
+        device=device,
     )

@@ -62,8 +62,10 @@ def generate(
     fps = as_fps(fps if fps is not None else d.fps)
     frames = clip_frames(fps, d.frames, seconds=seconds, frames=frames)
     check_seed(seed)
-    latent = empty_latent(model, width or d.width, height or d.height, frames, fps)
-    schedule = sigmas_for(model, latent, steps, sigmas)
+    size = (width or d.width, height or d.height)
+    # The schedule is checked on the latent's shape before the latent is made.
+    schedule = sigmas_for(model, empty_latent(model, *size, frames, fps, device="meta"), steps, sigmas)
+    latent = empty_latent(model, *size, frames, fps)
     if image is not None:
         latent = condition_on_image(model, latent, image, strength=image_strength)
     pos, neg = encode_prompts(model, prompt, negative)

@@ -20,6 +20,7 @@ from .load import TalkiesModel
 
 __all__ = [
     "MAX_SEED",
+    "MAX_STEPS",
     "LatentColours",
     "check_seed",
     "StepPreview",
@@ -32,6 +33,7 @@ __all__ = [
 
 # Seeds are what ComfyUI's seed widgets hold (a signed 64-bit integer, from 0 up).
 MAX_SEED = 2**63 - 1
+MAX_STEPS = 1000
 
 
 def check_seed(seed: int) -> int:
@@ -63,6 +65,10 @@ def sigmas_for(model: TalkiesModel, latent: AVLatent, steps: int | None = None, 
         return check_sigmas(sigmas)
     d = defaults_for(model)
     steps = steps or d.steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(
+            f"steps must be a whole number from 1 to {MAX_STEPS} (0: the model's); got {steps!r}"
+        )
     tokens = latent.video[0, 0].numel() if d.shift_by_tokens else None
     schedule = ltx2_sigmas(steps, tokens)
     if tokens is not None and not _decreasing(schedule):
