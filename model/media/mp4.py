@@ -234,8 +234,7 @@ def write_clip(
     true-peak ceiling held after AAC decoding either way (``delivery.py``); the MP4's tags
     record the target and the measured loudness and peak. ``metadata`` values are stored as
     container tags (non-strings as JSON), as ComfyUI stores "prompt" and "workflow". Nothing
-    is left behind
-    if the save fails or is interrupted.
+    is left behind if the save fails or is interrupted.
     """
     frames = _check_frames(frames)
     rate = as_fps(fps)
