@@ -28,7 +28,9 @@ _LIMITER_ATTACK_S = 0.005
 _LIMITER_HOLD_S = 0.015
 _LIMITER_MARGIN_DB = 0.05
 _TOLERANCE_LU = 0.1
-_MAX_PASSES = 6
+_MAX_PASSES = 8
+_MAX_STEP_DB = 12.0
+_LEAST_BOUGHT = 0.1
 
 
 def db_to_gain(db: float) -> float:
@@ -133,13 +135,16 @@ def normalize_loudness(
         return guard_peak(x, sample_rate, peak_dbtp).clone()
     ceiling = db_to_gain(peak_dbtp - _LIMITER_MARGIN_DB)
     gain_db = target_lufs - measured
-    out = x
+    out, last = x, None
     for _ in range(_MAX_PASSES):
         out = limit_true_peak(x * db_to_gain(gain_db), sample_rate, ceiling)
         reached = integrated_loudness(out, sample_rate)
         if abs(reached - target_lufs) <= _TOLERANCE_LU:
             break
-        gain_db += target_lufs - reached
+        gain_db, last = (
+            gain_db + _gain_step(target_lufs - reached, last, (gain_db, reached)),
+            (gain_db, reached),
+        )
     else:
         log.warning(
             "loudness reached %.1f LUFS instead of %.1f: the %.1f dBTP peak ceiling does not allow more",
@@ -148,6 +153,15 @@ def normalize_loudness(
             peak_dbtp,
         )
     return _trim_to(out, sample_rate, peak_dbtp)
+
+
+def _gain_step(missing_db: float, last: tuple[float, float] | None, now: tuple[float, float]) -> float:
+    """The next gain change: the limiter takes back part of every added dB on peaky sound, so the
+    step is scaled by how much loudness the last change actually bought (a secant step)."""
+    bought = 1.0
+    if last is not None and now[0] != last[0]:
+        bought = min(1.0, max(_LEAST_BOUGHT, (now[1] - last[1]) / (now[0] - last[0])))
+    return max(-_MAX_STEP_DB, min(_MAX_STEP_DB, missing_db / bought))
 
 
 def _trim_to(waveform: torch.Tensor, sample_rate: int, peak_dbtp: float) -> torch.Tensor:

@@ -108,3 +108,20 @@ def test_delivery_over_seeds_and_kinds_of_sound(tmp_path, kind):
         assert report["integrated_lufs"] == pytest.approx(DEFAULT_LOUDNESS_LUFS, abs=1.0), (kind, seed)
         assert report["video_start"] == 0 and report["audio_start"] == 0
         assert report["duration_difference"] <= FRAME / RATE
+
+
+def sparse_impacts(seconds: float = 6.0) -> torch.Tensor:
+    """Hard hits twice a second over a faint bed, peaking at +6 dBTP: the limiter takes back
+    much of every dB the gain adds, as on the built-in model's own bounces and shouts."""
+    t = torch.arange(round(seconds * RATE)) / RATE
+    since = t % 0.5
+    hits = 2.0 * torch.exp(-since / 0.03) * torch.sin(2 * math.pi * 180 * t) * (since < 0.2)
+    return torch.randn(2, t.numel(), generator=torch.Generator().manual_seed(1)) * 0.003 + hits
+
+
+def test_the_limiter_reaches_the_target_on_sparse_hard_hits():
+    from talkies.model.media.loudness import normalize_loudness, true_peak_dbtp
+
+    out = normalize_loudness(sparse_impacts(), RATE, -14.0, PEAK_CEILING_DBTP)
+    assert integrated_loudness(out, RATE) == pytest.approx(-14.0, abs=0.2)
+    assert true_peak_dbtp(out, RATE) <= PEAK_CEILING_DBTP + 1e-6
