@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from ..model.media.fps import as_fps
-from ..model.pipeline.save import Destination, write_clip
+from ..model.pipeline.save import Destination, check_destination, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
@@ -90,6 +90,17 @@ class TalkiesSaveClip(io.ComfyNode):
             hidden=[io.Hidden.prompt, io.Hidden.extra_pnginfo],
             is_output_node=True,
         )
+
+    @classmethod
+    def validate_inputs(cls, filename_prefix: str | None = None) -> bool | str:
+        """Where the clip will go is checked before the workflow runs, not after its sampling."""
+        if filename_prefix is None:
+            return True
+        try:
+            check_destination(Destination.in_folder(host.output_directory(), filename_prefix))
+        except (ValueError, OSError) as exc:
+            return str(exc)
+        return True
 
     @classmethod
     def _metadata(cls) -> dict | None:

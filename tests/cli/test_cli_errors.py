@@ -249,3 +249,22 @@ def test_any_typed_option_works_or_exits_2_with_one_line(capsys, options, output
         else:
             assert len(made) == 2 and not any(".part" in name for name in made), made
             assert all(json.loads(json.dumps(name)) for name in made)
+
+
+@pytest.mark.parametrize("prefix", ["/abs/path/clip", "../outside", "talkies/../../x"])
+def test_run_refuses_a_prefix_leaving_the_output_folder_before_anything_runs(tmp_path, capsys, prefix):
+    workflow = Path(__file__).parents[2] / "workflows" / "api" / "text-to-video-with-sound.api.json"
+    out = tmp_path / "out.v2"
+    code, err = run_cli(
+        [
+            "run",
+            str(workflow),
+            "--set",
+            f"TalkiesSaveClip.filename_prefix={prefix}",
+            "--output-dir",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 2 and "must be a relative name" in err and "running node" not in err
+    assert list(tmp_path.rglob("*")) == []
