@@ -13,8 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from ..toyworld.metrics import ClipInput, evaluate_many, summary_row, write_table
 
 
@@ -63,12 +61,12 @@ def load_clip(path: Path, caption: str | None) -> ClipInput:
         raise ValueError(
             f"{path.name} is a still image ({video.codec}), not a clip; eval measures video clips"
         )
+    if clip.waveform is None:
+        raise ValueError(
+            f"{path.name} has no sound; eval measures picture and sound together (sync, lip sync, delivery)"
+        )
     frames = clip.frames
     waveform, sample_rate = clip.waveform, clip.sample_rate
-    if waveform is None:
-        # No audio stream: measure the picture against silence of the same length.
-        sample_rate = 16000
-        waveform = np.zeros((1, round(len(frames) / float(clip.fps) * sample_rate)), dtype=np.float32)
     return ClipInput(
         name=path.name,
         frames=frames,
@@ -108,7 +106,10 @@ def summary_text(name: str, r: dict) -> str:
         f"onset-vs-motion lag {_fmt(r['motion_lag']['lag_ms'], '{:+.0f}')} ms"
     )
     voice = f", voice {a['manner']} ({a['pacing']})" if a["manner"] else ", no voice"
-    lines.append(f"  audio     ambience {a['ambience']}, music {'yes' if a['music'] else 'no'}{voice}")
+    if a["ambience"] is None:
+        lines.append("  audio     silent: no ambience, music or voice to describe")
+    else:
+        lines.append(f"  audio     ambience {a['ambience']}, music {'yes' if a['music'] else 'no'}{voice}")
     adherence = r.get("adherence")
     if adherence and adherence["score"] is not None:
         failed = [

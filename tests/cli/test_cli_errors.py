@@ -268,3 +268,14 @@ def test_run_refuses_a_prefix_leaving_the_output_folder_before_anything_runs(tmp
     )
     assert code == 2 and "must be a relative name" in err and "running node" not in err
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_eval_measures_nothing_it_cannot(tmp_path, capsys):
+    mute = write_clip(tmp_path / "mute.mp4", moving_frames(25), 25)
+    code, err = run_cli(["eval", str(mute)], capsys)
+    assert code == 2 and "has no sound; eval measures picture and sound together" in err
+    silent = write_clip(tmp_path / "silent.mp4", moving_frames(25), 25, audio(torch.zeros(2, 48000), 48000))
+    assert main(["eval", str(silent), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["audio"]["ambience"] is None and result["audio"]["manner"] is None  # not "room"
+    assert result["delivery"]["loudness_lufs"] is None
