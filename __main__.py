@@ -1,7 +1,9 @@
 """``python -m talkies``: generate a clip, run a workflow, evaluate clips, benchmark, train.
 
 Each subcommand lives in its own module, imported only when used, and exposes
-``add_arguments(parser)`` and ``run(args) -> int``.
+``add_arguments(parser)`` and ``run(args) -> int``. A mistake a user can make (a bad value, a
+missing or taken file, a place that cannot be written) ends in one line and exit status 2;
+Ctrl-C and SIGTERM in "cancelled, nothing written" and 130 / 143; only a bug shows a stack.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import argparse
 import importlib
 import logging
 import sys
+import traceback
+
+from .cli.cancel import Cancelled, cancellable
 
 COMMANDS = {
     "generate": (".cli.generate", "make a clip with sound from a prompt (and optionally an image)"),
@@ -20,13 +25,27 @@ COMMANDS = {
     "bench": (".cli.bench", "time a generation with the built-in model"),
     "train": (".cli.train", "reproduce the built-in model from nothing"),
 }
+# What a user's input or environment causes (bad values, files missing, taken or unwritable),
+# as opposed to a bug. OSError covers the file system's answers and the media library's.
+USER_ERRORS = (ValueError, OSError)
+EXIT_USER_ERROR = 2
+REPORT_URL = "https://github.com/talkies-av/talkies/issues"
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        with cancellable():
+            return _run(argv)
+    except Cancelled as stop:
+        print("cancelled, nothing written", file=sys.stderr)
+        return stop.exit_code
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m talkies", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    wanted = (argv if argv is not None else sys.argv[1:])
+    wanted = argv if argv is not None else sys.argv[1:]
     chosen = next((a for a in wanted if a in COMMANDS), None)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -37,9 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(levelname)s %(message)s")
     try:
         return int(importlib.import_module(COMMANDS[args.command][0], __package__).run(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USER_ERROR
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"This is a bug in Talkies; please report it with the lines above at {REPORT_URL}",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

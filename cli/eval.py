@@ -13,8 +13,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from ..toyworld.metrics import ClipInput, evaluate_many, summary_row, write_table
 
 
@@ -48,16 +46,27 @@ def _caption_for(path: Path, given: str | None) -> str | None:
     return sidecar.read_text().strip() if sidecar.is_file() else None
 
 
+# Codecs of single pictures that a media library also opens as a one-frame "video".
+STILL_IMAGE_CODECS = frozenset({"png", "apng", "mjpeg", "bmp", "tiff", "webp", "gif", "jpeg2000", "qoi"})
+
+
 def load_clip(path: Path, caption: str | None) -> ClipInput:
     from ..model.media.mp4 import read_clip
 
     clip = read_clip(path)
+    video = next((s for s in clip.streams if s.kind == "video"), None)
+    if video is None or clip.fps is None or clip.frames.shape[0] == 0:
+        raise ValueError(f"{path.name} has no picture; eval measures clips with a video stream")
+    if video.codec in STILL_IMAGE_CODECS:
+        raise ValueError(
+            f"{path.name} is a still image ({video.codec}), not a clip; eval measures video clips"
+        )
+    if clip.waveform is None:
+        raise ValueError(
+            f"{path.name} has no sound; eval measures picture and sound together (sync, lip sync, delivery)"
+        )
     frames = clip.frames
     waveform, sample_rate = clip.waveform, clip.sample_rate
-    if waveform is None:
-        # No audio stream: measure the picture against silence of the same length.
-        sample_rate = 16000
-        waveform = np.zeros((1, round(len(frames) / float(clip.fps) * sample_rate)), dtype=np.float32)
     return ClipInput(
         name=path.name,
         frames=frames,
@@ -97,7 +106,10 @@ def summary_text(name: str, r: dict) -> str:
         f"onset-vs-motion lag {_fmt(r['motion_lag']['lag_ms'], '{:+.0f}')} ms"
     )
     voice = f", voice {a['manner']} ({a['pacing']})" if a["manner"] else ", no voice"
-    lines.append(f"  audio     ambience {a['ambience']}, music {'yes' if a['music'] else 'no'}{voice}")
+    if a["ambience"] is None:
+        lines.append("  audio     silent: no ambience, music or voice to describe")
+    else:
+        lines.append(f"  audio     ambience {a['ambience']}, music {'yes' if a['music'] else 'no'}{voice}")
     adherence = r.get("adherence")
     if adherence and adherence["score"] is not None:
         failed = [

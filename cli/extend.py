@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -11,7 +10,15 @@ from ..model.media.mp4 import read_clip
 from ..model.media.waveform import Waveform
 from ..model.pipeline.extend import extend_media
 from ..model.pipeline.text_encode import encode_prompts
-from .model_options import add_model_arguments, guidance, open_model, save_clip
+from .model_options import (
+    add_model_arguments,
+    add_output_arguments,
+    guidance,
+    open_model,
+    output_destination,
+    report_saved,
+    save_clip,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,15 +26,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("prompt", help="what happens next and what it sounds like")
     p.add_argument("--seconds", type=float, default=2.0, help="how much longer (whole 8-frame steps)")
     p.add_argument("--overlap", type=int, default=2, help="latent frames of the clip's end to continue from")
-    p.add_argument(
-        "-o", "--output", type=Path, default=Path("talkies-extended.mp4"), help="MP4 file or folder"
-    )
+    add_output_arguments(p, "talkies-extended.mp4")
     add_model_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
+    destination = output_destination(args, "talkies-extended")
     clip = read_clip(args.clip)
+    if clip.fps is None or clip.frames.shape[0] == 0:
+        raise ValueError(f"{args.clip} has no picture; Talkies extends a clip's picture and sound together")
     if clip.waveform is None:
         raise ValueError(f"{args.clip} has no sound; Talkies extends picture and sound together")
     model = open_model(args)
@@ -48,10 +56,7 @@ def run(args: argparse.Namespace) -> int:
         audio_guidance=audio_guidance,
     )
     metadata = {"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name}
-    path = save_clip(args, images, clip.fps, sound, prefix="talkies-extended", metadata=metadata)
-    print(path)
-    print(
-        f"{images.shape[0]} frames ({clip.frames.shape[0]} kept) in {time.monotonic() - start:.1f} s",
-        file=sys.stderr,
-    )
+    path, delivery = save_clip(destination, args, images, clip.fps, sound, metadata=metadata)
+    made = f"{images.shape[0]} frames ({clip.frames.shape[0]} kept) in {time.monotonic() - start:.1f} s"
+    report_saved(path, delivery, made)
     return 0

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 from ..model.media.image_prep import load_image
 from ..model.pipeline.generate import generate
 from ..model.pipeline.two_stage import generate_two_stage, load_upsampler
-from .model_options import add_model_arguments, guidance, lora_choice, open_model, save_clip
+from .model_options import (
+    add_model_arguments,
+    add_output_arguments,
+    guidance,
+    lora_choice,
+    open_model,
+    output_destination,
+    report_saved,
+    save_clip,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("prompt", help="what happens in the clip and what it sounds like")
-    p.add_argument(
-        "-o", "--output", type=Path, default=Path("talkies.mp4"), help="MP4 file or folder to write"
-    )
+    add_output_arguments(p, "talkies.mp4")
     p.add_argument("--image", type=Path, help="a picture to start from (image-to-video)")
     p.add_argument("--image-strength", type=float, default=1.0, help="how exactly the clip keeps the image")
     p.add_argument("--seconds", type=float, help="duration: the 8k+1 frame count that lasts nearest to it")
@@ -25,7 +31,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
-    p.add_argument("--loudness", type=float, choices=[-14.0, -16.0, -23.0], help="normalise to this LUFS")
     p.add_argument(
         "--two-stage",
         type=Path,
@@ -60,6 +65,7 @@ GENERATE_OPTIONS = (
 
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
+    destination = output_destination(args, "talkies")
     model = open_model(args)
     video, audio = guidance(model, args)
     image = None if args.image is None else load_image(args.image)
@@ -74,10 +80,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         clip = generate(model, args.prompt, **options)
     metadata = {"prompt": args.prompt, "seed": args.seed, "model": model.path.name}
-    path = save_clip(args, clip.images, clip.fps, clip.audio, prefix="talkies", metadata=metadata)
-    print(path)
-    print(
-        f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s",
-        file=sys.stderr,
-    )
+    path, delivery = save_clip(destination, args, clip.images, clip.fps, clip.audio, metadata=metadata)
+    made = f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s"
+    report_saved(path, delivery, made)
     return 0

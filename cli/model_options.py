@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -10,15 +11,19 @@ from pathlib import Path
 import torch
 
 from ..model.loading.builtin import builtin_checkpoint
-from ..model.media.mp4 import write_clip
+from ..model.media.delivery import DEFAULT_LOUDNESS_LUFS, PEAK_CEILING_DBTP, Delivery, parse_target
+from ..model.media.destination import Destination, check_destination, destination_for
+from ..model.media.loudness import LOUDNESS_TARGETS
+from ..model.media.mp4 import probe_clip, write_clip
 from ..model.media.waveform import Waveform
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
+from ..model.pipeline.sample import MAX_SEED, check_seed
 from ..model.sampling.guidance import Guidance
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0, help=f"noise seed, 0 to {MAX_SEED} (2**63 - 1)")
     p.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
     p.add_argument("--negative", default="", help="what to steer away from")
     p.add_argument("--video-cfg", type=float, help="video guidance scale (default: the model's)")
@@ -46,6 +51,16 @@ def lora_choice(text: str) -> tuple[Path, float]:
         return Path(text), 1.0
 
 
+def _seed(text: str) -> int:
+    try:
+        return check_seed(int(text))
+    except ValueError as exc:
+        message = (
+            str(exc) if text.strip().lstrip("+-").isdigit() else f"seed must be a whole number; got {text!r}"
+        )
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def open_model(args: argparse.Namespace) -> TalkiesModel:
     return TalkiesModel(
         args.model or builtin_checkpoint(),
@@ -64,17 +79,55 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     return video, audio
 
 
+def add_output_arguments(p: argparse.ArgumentParser, default_name: str) -> None:
+    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at."""
+    p.add_argument(
+        "-o",
+        "--output",
+        default=default_name,
+        help=f"an .mp4 file to write (default: {default_name}), or a folder ending in / for numbered names",
+    )
+    choices = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS)
+    p.add_argument(
+        "--loudness",
+        type=_loudness,
+        default=DEFAULT_LOUDNESS_LUFS,
+        metavar="LUFS",
+        help=f"normalise the sound to {choices} LUFS or 'off' (default {DEFAULT_LOUDNESS_LUFS:g}); "
+        f"the true peak stays under {PEAK_CEILING_DBTP:g} dBTP after AAC coding either way",
+    )
+
+
+def _loudness(text: str) -> float | None:
+    try:
+        return parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def output_destination(args: argparse.Namespace, prefix: str) -> Destination:
+    """The checked destination of ``-o``: found wrong here, before any work, not after it."""
+    return check_destination(destination_for(args.output, prefix))
+
+
 def save_clip(
+    destination: Destination,
     args: argparse.Namespace,
     images: torch.Tensor,
     fps: Fraction,
     sound: Waveform,
     *,
-    prefix: str,
     metadata: dict,
-) -> Path:
-    """Write a command's clip to ``--output`` (a file or a folder), with the command's loudness choice."""
-    loudness = getattr(args, "loudness", None)
-    return write_clip(
-        args.output, images, fps, sound.as_audio(), prefix=prefix, loudness=loudness, metadata=metadata
-    )
+) -> tuple[Path, Delivery | None]:
+    """Write a command's clip at its loudness choice; (its path, the delivery its tags record)."""
+    path = write_clip(destination, images, fps, sound.as_audio(), loudness=args.loudness, metadata=metadata)
+    return path, Delivery.from_tags(probe_clip(path).metadata)
+
+
+def report_saved(path: Path, delivery: Delivery | None, what: str) -> None:
+    """The closing words: the path on stdout; what was made, and its delivery, on stderr."""
+    print(path)
+    level = "" if delivery is None else f"; {delivery.summary()}"
+    print(f"{what}{level}", file=sys.stderr)
+    if delivery is not None and delivery.note:
+        print(f"note: {delivery.note}", file=sys.stderr)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..model.media.destination import Destination, check_destination
 from ..nodes.standalone.load_image import IMAGE_SUFFIXES
 
 
@@ -79,13 +81,35 @@ def _find_node(prompt: dict, name: str) -> str:
     )
 
 
-def _parse_value(text: str, current: Any) -> Any:
+_KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a number"))
+
+
+def _parse_value(text: str, current: Any, where: str) -> Any:
+    """``text`` read as the kind of value the input holds now (text, true/false, a number, JSON)."""
     if isinstance(current, str):
         return text
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
-        raise ValueError(f"{text!r} is not a valid value for an input holding {current!r}") from None
+        value = _NOT_JSON
+    for kind, words in _KINDS:
+        if isinstance(current, kind):
+            fits = isinstance(value, bool) if kind is bool else _is_number(value, whole=kind is int)
+            if not fits:
+                raise ValueError(f"{where} holds {words} (now {json.dumps(current)}); got {text!r}")
+            return value
+    if value is _NOT_JSON:
+        raise ValueError(f"{where} holds {json.dumps(current)}; {text!r} is not a JSON value")
+    return value
+
+
+_NOT_JSON = object()
+
+
+def _is_number(value: Any, *, whole: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    return isinstance(value, int) if whole else True
 
 
 def apply_settings(prompt: dict, settings: list[str]) -> dict:
@@ -106,7 +130,8 @@ def apply_settings(prompt: dict, settings: list[str]) -> dict:
         current = inputs[input_name]
         if isinstance(current, list):
             raise ValueError(f"{target} is linked to another node; it cannot be set to a value")
-        inputs[input_name] = _parse_value(text, current)
+        where = f"node {node_id} ({prompt[node_id].get('class_type')}) input {input_name!r}"
+        inputs[input_name] = _parse_value(text, current, where)
     return prompt
 
 
@@ -161,6 +186,8 @@ def _run_here(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None
 def run(args: argparse.Namespace) -> int:
     from ..nodes.standalone import runtime
 
+    if not args.server:
+        check_destination(Destination.in_folder(args.output_dir))
     prompt, ui_workflow = load_workflow(args.workflow)
     prompt = apply_settings(prompt, args.set)
     extra_pnginfo = None if ui_workflow is None else {"workflow": ui_workflow}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ..model.media.fps import MAX_FPS
+from ..model.media.fps import MAX_FPS, MIN_FPS
+from ..model.pipeline.sample import MAX_SEED, MAX_STEPS
+from ..model.pipeline.save import DEFAULT_LOUDNESS_LUFS
 from .host import io
 from .types import GuidanceType
-
-# ComfyUI's seed widgets hold a signed 64-bit integer.
-MAX_SEED = 2**63 - 1
 
 # The loudness choices of the nodes that write a clip, and the target each stands for.
 LOUDNESS = {
@@ -16,11 +15,13 @@ LOUDNESS = {
     "-23 LUFS (broadcast)": -23.0,
     "off": None,
 }
-DEFAULT_LOUDNESS = "-14 LUFS (ready to post)"
+DEFAULT_LOUDNESS = next(label for label, target in LOUDNESS.items() if target == DEFAULT_LOUDNESS_LUFS)
 
 
 def fps_input(tooltip: str) -> io.Float.Input:
-    return io.Float.Input("fps", default=24.0, min=1.0, max=float(MAX_FPS), step=0.001, tooltip=tooltip)
+    return io.Float.Input(
+        "fps", default=24.0, min=float(MIN_FPS), max=float(MAX_FPS), step=0.001, tooltip=tooltip
+    )
 
 
 def seed_input(tooltip: str) -> io.Int.Input:
@@ -28,7 +29,7 @@ def seed_input(tooltip: str) -> io.Int.Input:
 
 
 def steps_input(tooltip: str) -> io.Int.Input:
-    return io.Int.Input("steps", default=0, min=0, max=1000, tooltip=tooltip)
+    return io.Int.Input("steps", default=0, min=0, max=MAX_STEPS, tooltip=tooltip)
 
 
 def guidance_input(tooltip: str) -> GuidanceType.Input:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from ..model.media.fps import as_fps
-from ..model.pipeline.save import write_clip
+from ..model.pipeline.save import Destination, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
@@ -52,7 +52,12 @@ class TalkiesPreviewClip(io.ComfyNode):
         for frames, sound in split_clips(images, audio):
             host.check_interrupt()
             written = write_clip(
-                root, frames, rate, sound, prefix=PREVIEW_PREFIX, crf=PREVIEW_CRF, loudness=target
+                Destination.in_folder(root, PREVIEW_PREFIX),
+                frames,
+                rate,
+                sound,
+                crf=PREVIEW_CRF,
+                loudness=target,
             )
             entries.append(clip_entry(written, root, "temp", target))
         return io.NodeOutput(ui=clips_ui(entries))

@@ -5,13 +5,10 @@ Its UI output (the player with the sound drawn under the frames) is described in
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import torch
 
 from ..model.media.fps import as_fps
-from ..model.pipeline.save import write_clip
+from ..model.pipeline.save import Destination, check_destination, write_clip
 from . import host
 from .clip_ui import clip_entry, clips_ui
 from .host import io
@@ -68,7 +65,8 @@ class TalkiesSaveClip(io.ComfyNode):
                     "filename_prefix",
                     default="talkies/clip",
                     tooltip="File name start inside the output folder; may name a subfolder, "
-                    "e.g. 'talkies/clip' → output/talkies/clip_00001_.mp4.",
+                    "e.g. 'talkies/clip' → output/talkies/clip_00001_.mp4. Files stay inside the "
+                    "output folder: absolute paths and '..' are refused.",
                 ),
                 loudness_input(
                     "Normalise the sound's loudness (with a −1 dBTP peak ceiling): −14 LUFS "
@@ -86,6 +84,17 @@ class TalkiesSaveClip(io.ComfyNode):
             hidden=[io.Hidden.prompt, io.Hidden.extra_pnginfo],
             is_output_node=True,
         )
+
+    @classmethod
+    def validate_inputs(cls, filename_prefix: str | None = None) -> bool | str:
+        """Where the clip will go is checked before the workflow runs, not after its sampling."""
+        if filename_prefix is None:
+            return True
+        try:
+            check_destination(Destination.in_folder(host.output_directory(), filename_prefix))
+        except (ValueError, OSError) as exc:
+            return str(exc)
+        return True
 
     @classmethod
     def _metadata(cls) -> dict | None:
@@ -110,19 +119,15 @@ class TalkiesSaveClip(io.ComfyNode):
         lufs = loudness_target(loudness)
         rate = as_fps(fps)
         root = host.output_directory()
-        target, prefix = root, filename_prefix
-        if host.PATHS_ALLOWED and os.path.isabs(os.path.expanduser(filename_prefix)):
-            path = Path(filename_prefix).expanduser()
-            target, prefix = (path, "clip") if path.suffix else (path.parent, path.name)
+        destination = Destination.in_folder(root, filename_prefix)
         entries, first = [], None
         for frames, sound in split_clips(images, audio):
             host.check_interrupt()
             saved = write_clip(
-                target,
+                destination,
                 frames,
                 rate,
                 sound,
-                prefix=prefix,
                 crf=crf,
                 ten_bit=ten_bit,
                 loudness=lufs,

@@ -43,6 +43,13 @@ class Checkpoint:
         self.path = self.file.path
         self.config = self.file.config
         self.metadata = self.file.metadata
+        version = self.metadata.get("model_version", "")
+        if not self.config and version.startswith("talkies"):
+            raise ValueError(
+                f"{self.path.name} is a Talkies checkpoint ({version}) without its 'config' metadata, "
+                "which describes its architecture and text encoder; use the file as it was published "
+                "(re-download or rebuild it)"
+            )
 
     def close(self) -> None:
         self.file.close()

@@ -1,21 +1,22 @@
-"""AAC-LC facts, and loudness normalisation that holds its peak ceiling after AAC coding.
+"""AAC-LC facts, and a level setting that holds its peak ceiling after AAC coding.
 
 Lossy coding adds its own overshoot to sharp peaks (around 0.1 to 1 dB): a signal limited
 to -1 dBTP can decode above it. The audio is therefore coded and decoded once in memory
 with the same encoder settings; if the decoded true peak is over the ceiling, the
-normalisation is redone against a ceiling lowered by the overshoot.
+level setting is redone against a ceiling lowered by the overshoot.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from fractions import Fraction
 
 import av
 import numpy as np
 import torch
 
-from .loudness import db_to_gain, normalize_loudness, true_peak_dbtp
+from .loudness import db_to_gain, true_peak_dbtp
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +69,21 @@ def round_trip(waveform: torch.Tensor, rate: int) -> torch.Tensor:
     return torch.from_numpy(heard[:, skip : skip + samples.shape[1]].copy())
 
 
-def normalize_for_aac(
-    waveform: torch.Tensor, rate: int, target_lufs: float, peak_dbtp: float
-) -> torch.Tensor:
-    """Loudness-normalised (C,T) audio whose true peak stays under ``peak_dbtp`` once AAC-decoded."""
+def hold_ceiling(
+    waveform: torch.Tensor, rate: int, level: Callable[[torch.Tensor, float], torch.Tensor], peak_dbtp: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(audio to encode, the same as heard after AAC decoding) whose decoded true peak is at
+    most ``peak_dbtp``. ``level(waveform, ceiling_dbtp)`` sets the level (normalises, or only
+    guards the peaks) under a ceiling; the ceiling is lowered by the codec's overshoot until
+    the decoded result holds ``peak_dbtp``."""
     ceiling = peak_dbtp
-    out = waveform
     for _ in range(_MAX_PASSES):
-        out = normalize_loudness(waveform, rate, target_lufs, ceiling)
-        overshoot = true_peak_dbtp(round_trip(out, rate), rate) - peak_dbtp
+        out = level(waveform, ceiling)
+        heard = round_trip(out, rate)
+        overshoot = true_peak_dbtp(heard, rate) - peak_dbtp
         if overshoot <= 0:
-            return out
+            return out, heard
         ceiling -= overshoot + _MARGIN_DB
     log.info("AAC overshoot persists; trimming the level by %.2f dB to keep %.1f dBTP", overshoot, peak_dbtp)
-    return out * db_to_gain(-(overshoot + _MARGIN_DB))
+    out = out * db_to_gain(-(overshoot + _MARGIN_DB))
+    return out, round_trip(out, rate)

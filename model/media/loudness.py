@@ -28,7 +28,9 @@ _LIMITER_ATTACK_S = 0.005
 _LIMITER_HOLD_S = 0.015
 _LIMITER_MARGIN_DB = 0.05
 _TOLERANCE_LU = 0.1
-_MAX_PASSES = 6
+_MAX_PASSES = 8
+_MAX_STEP_DB = 12.0
+_LEAST_BOUGHT = 0.1
 
 
 def db_to_gain(db: float) -> float:
@@ -122,31 +124,61 @@ def normalize_loudness(
 ) -> torch.Tensor:
     """``waveform`` (C,T) brought to ``target_lufs`` with its true peak at or below ``peak_dbtp``.
 
-    Silence and audio too short to measure (under 400 ms) come back unchanged.
+    Silence and audio too short to measure (under 400 ms) keep their level; only their
+    peaks are held under the ceiling (:func:`guard_peak`).
     """
     x = _channels_first(waveform)
     measured = integrated_loudness(x, sample_rate)
     if not math.isfinite(measured):
         reason = "silent" if measured == float("-inf") else "shorter than 0.4 s"
         log.info("audio is %s; loudness left as is", reason)
-        return x.clone()
+        return guard_peak(x, sample_rate, peak_dbtp).clone()
     ceiling = db_to_gain(peak_dbtp - _LIMITER_MARGIN_DB)
     gain_db = target_lufs - measured
-    out = x
+    out, last = x, None
     for _ in range(_MAX_PASSES):
         out = limit_true_peak(x * db_to_gain(gain_db), sample_rate, ceiling)
         reached = integrated_loudness(out, sample_rate)
         if abs(reached - target_lufs) <= _TOLERANCE_LU:
             break
-        gain_db += target_lufs - reached
+        gain_db, last = (
+            gain_db + _gain_step(target_lufs - reached, last, (gain_db, reached)),
+            (gain_db, reached),
+        )
     else:
         log.warning(
             "loudness reached %.1f LUFS instead of %.1f: the %.1f dBTP peak ceiling does not allow more",
-            reached, target_lufs, peak_dbtp,
+            reached,
+            target_lufs,
+            peak_dbtp,
         )
-    # The limiter works on a per-sample estimate; a final static trim makes the ceiling exact.
-    peak = true_peak(out, sample_rate)
+    return _trim_to(out, sample_rate, peak_dbtp)
+
+
+def _gain_step(missing_db: float, last: tuple[float, float] | None, now: tuple[float, float]) -> float:
+    """The next gain change: the limiter takes back part of every added dB on peaky sound, so the
+    step is scaled by how much loudness the last change actually bought (a secant step)."""
+    bought = 1.0
+    if last is not None and now[0] != last[0]:
+        bought = min(1.0, max(_LEAST_BOUGHT, (now[1] - last[1]) / (now[0] - last[0])))
+    return max(-_MAX_STEP_DB, min(_MAX_STEP_DB, missing_db / bought))
+
+
+def _trim_to(waveform: torch.Tensor, sample_rate: int, peak_dbtp: float) -> torch.Tensor:
+    """The limiter works on a per-sample estimate; a final static trim makes the ceiling exact."""
+    peak = true_peak(waveform, sample_rate)
     limit = db_to_gain(peak_dbtp)
-    if peak > limit:
-        out = out * (limit / peak)
-    return out
+    return waveform * (limit / peak) if peak > limit else waveform
+
+
+def guard_peak(waveform: torch.Tensor, sample_rate: int, peak_dbtp: float = -1.0) -> torch.Tensor:
+    """``waveform`` (C,T) unchanged where its true peak is under ``peak_dbtp``, else limited to it.
+
+    The guard applied when loudness is left as it is: only the peaks over the ceiling are
+    touched, the level of everything else stays.
+    """
+    x = _channels_first(waveform)
+    if true_peak(x, sample_rate) <= db_to_gain(peak_dbtp):
+        return x
+    limited = limit_true_peak(x, sample_rate, db_to_gain(peak_dbtp - _LIMITER_MARGIN_DB))
+    return _trim_to(limited, sample_rate, peak_dbtp)

@@ -26,15 +26,16 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from . import aac
 from .audio_conform import audio_waveform, conform_audio, samples_for_frames
+from .delivery import DEFAULT_LOUDNESS_LUFS, Delivery, check_target, deliver
+from .destination import EXTENSION, Destination, check_destination, destination_for
 from .envelope import waveform_envelope
 from .fps import as_fps
-from .loudness import LOUDNESS_TARGETS, normalize_loudness
+from .loudness import normalize_loudness
 from .output_files import (
     next_counter,
     numbered_name,
     publish,
     publish_numbered,
-    split_prefix,
     temporary_file,
     writable_folder,
 )
@@ -43,6 +44,7 @@ from .read import Clip, ClipInfo, StreamInfo, delivery_report, probe_clip, read_
 __all__ = [
     "Clip",
     "ClipInfo",
+    "Delivery",
     "StreamInfo",
     "delivery_report",
     "normalize_loudness",
@@ -54,8 +56,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EXTENSION = "mp4"
-PEAK_CEILING_DBTP = -1.0
 _BT709 = 1
 _LIMITED_RANGE = 1
 _MAX_MOVIE_TIMESCALE = 10_000_000
@@ -103,14 +103,10 @@ def _movie_timescale(fps: Fraction, audio_rate: int | None) -> int:
 
 def _prepare_audio(
     audio: Mapping, frames: int, fps: Fraction, rate: int, channels: int, loudness: float | None
-) -> torch.Tensor:
+) -> tuple[torch.Tensor, Delivery]:
     waveform, source_rate = audio_waveform(audio)
     out = conform_audio(waveform, source_rate, rate, channels, samples_for_frames(frames, fps, rate))
-    if loudness is not None:
-        out = aac.normalize_for_aac(out, rate, loudness, PEAK_CEILING_DBTP)
-    elif out.numel() and float(out.abs().max()) > 1.0:
-        log.warning("audio peaks above full scale (%.2f); players will clip it", float(out.abs().max()))
-    return out
+    return deliver(out, rate, loudness)
 
 
 def _check_options(crf: int, audio_rate: int, channels: int, loudness: float | None) -> None:
@@ -122,22 +118,7 @@ def _check_options(crf: int, audio_rate: int, channels: int, loudness: float | N
         )
     if channels not in aac.LAYOUTS:
         raise ValueError(f"channels must be 1 (mono), 2 (stereo) or 6 (5.1), got {channels!r}")
-    if loudness is not None and loudness not in LOUDNESS_TARGETS:
-        raise ValueError(f"loudness must be None (off) or one of {LOUDNESS_TARGETS} LUFS, got {loudness!r}")
-
-
-def _destination(target: str | os.PathLike, prefix: str) -> tuple[Path, Path | None, str]:
-    """(folder, exact file or None, file prefix) for a target that is a file path or a folder."""
-    target = Path(target)
-    if target.is_dir():
-        folder, stem = split_prefix(target, prefix)
-        return folder, None, stem
-    if target.suffix.lower() == f".{EXTENSION}":
-        return target.parent, target, target.stem
-    if target.suffix:
-        raise ValueError(f"{target} is not an .{EXTENSION} name; clips are written as MP4")
-    folder, stem = split_prefix(target, prefix)
-    return folder, None, stem
+    check_target(loudness)
 
 
 def _add_video_stream(
@@ -227,7 +208,7 @@ def _encode(
 
 
 def write_clip(
-    target: str | os.PathLike,
+    target: str | os.PathLike | Destination,
     frames: torch.Tensor,
     fps: int | float | Fraction,
     audio: Mapping | None = None,
@@ -237,33 +218,36 @@ def write_clip(
     ten_bit: bool = False,
     audio_rate: int = 48000,
     channels: int = 2,
-    loudness: float | None = None,
+    loudness: float | None = DEFAULT_LOUDNESS_LUFS,
     metadata: Mapping[str, object] | None = None,
 ) -> Path:
     """Save frames (and audio) as an MP4 and return its path.
 
-    ``target`` is either a file path ending in .mp4 (it must not exist) or a folder, in which
-    the next free ``{prefix}_NNNNN_.mp4`` is used (``prefix`` may name a subfolder, as in
-    ComfyUI). ``frames`` is an IMAGE tensor (F,H,W,3) float 0..1 or uint8; odd sizes are
-    padded to even by repeating the last row/column. ``audio`` is an AUDIO dict at any rate
-    and channel count; it is remixed to ``channels``, resampled to ``audio_rate``, and padded
-    or trimmed to exactly as long as the frames. ``loudness`` normalises to that many LUFS
-    with a -1 dBTP true-peak ceiling. ``metadata`` values are stored as container tags
-    (non-strings as JSON), as ComfyUI stores "prompt" and "workflow". Nothing is left behind
-    if the save fails or is interrupted.
+    ``target`` is a :class:`Destination`, or a path read by :func:`destination_for`: a file
+    path ending in .mp4 (it must not exist) or a folder (one that exists, or written with a
+    trailing /), in which the next free ``{prefix}_NNNNN_.mp4`` is used (``prefix`` may name a
+    subfolder, as in ComfyUI); the destination is checked before any work. ``frames`` is an
+    IMAGE tensor (F,H,W,3) float 0..1 or uint8; odd sizes are padded to even by repeating the
+    last row/column. ``audio`` is an AUDIO dict at any rate and channel count; it is remixed
+    to ``channels``, resampled to ``audio_rate``, and padded or trimmed to exactly as long as
+    the frames. ``loudness`` normalises to that many LUFS (None: level kept), with a -1 dBTP
+    true-peak ceiling held after AAC decoding either way (``delivery.py``); the MP4's tags
+    record the target and the measured loudness and peak. ``metadata`` values are stored as
+    container tags (non-strings as JSON), as ComfyUI stores "prompt" and "workflow". Nothing
+    is left behind if the save fails or is interrupted.
     """
     frames = _check_frames(frames)
     rate = as_fps(fps)
     _check_options(crf, audio_rate, channels, loudness)
-    folder, exact, stem = _destination(target, prefix)
-    if exact is not None and exact.exists():
-        raise FileExistsError(f"{exact} already exists; it is kept. Choose another name or a folder")
-    waveform = None
+    destination = check_destination(destination_for(target, prefix))
+    folder, exact, stem = destination.folder, destination.file, destination.stem
+    waveform, tags = None, dict(metadata or {})
     if audio is not None:
-        waveform = _prepare_audio(audio, frames.shape[0], rate, audio_rate, channels, loudness)
+        waveform, delivery = _prepare_audio(audio, frames.shape[0], rate, audio_rate, channels, loudness)
+        tags.update(delivery.tags())
     writable_folder(folder)
     with temporary_file(folder, f".{EXTENSION}") as partial:
-        _encode(partial, frames, rate, waveform, audio_rate, crf, ten_bit, metadata)
+        _encode(partial, frames, rate, waveform, audio_rate, crf, ten_bit, tags)
         if exact is not None:
             saved = publish(partial, exact)
         else:

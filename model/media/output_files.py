@@ -5,6 +5,10 @@ given its real name. The real name is taken with a hard link, which fails instea
 replacing an existing file, so a save never overwrites anything even when two saves race
 for the same number. On file systems without hard links the name is reserved with an
 exclusive create and the finished file renamed over that reservation.
+
+Temporary names carry the writing process's id (``.talkies-PID-XXXX.mp4.part``), so the parts
+a killed process could not remove are swept the next time a file is written to that folder.
+Finished files get the mode the umask gives new files, as any writer's do.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _MAX_NAME_ATTEMPTS = 1000
+PART_PREFIX = ".talkies-"
+_PART = re.compile(rf"^{re.escape(PART_PREFIX)}(\d+)-.*\.part$")
 
 
 def numbered_name(prefix: str, counter: int, extension: str) -> str:
@@ -54,19 +60,64 @@ def writable_folder(folder: Path) -> Path:
     return folder
 
 
+def part_prefix() -> str:
+    """The start of this process's temporary names: ``.talkies-PID-``."""
+    return f"{PART_PREFIX}{os.getpid()}-"
+
+
+def _process_is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def sweep_stale_parts(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` left by processes that no longer run."""
+    swept = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            match = _PART.match(name)
+            if match and not _process_is_running(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    (folder / name).unlink()
+                    swept.append(folder / name)
+    return swept
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
-    """A new hidden file in ``folder``, removed on leaving unless it was published (renamed)."""
+    """A new hidden file in ``folder``, removed on leaving unless it was published (renamed).
+
+    It has the mode a new file gets under the umask, so the published file does too.
+    """
+    sweep_stale_parts(folder)
     try:
-        fd, name = tempfile.mkstemp(prefix=".talkies-", suffix=suffix + ".part", dir=folder)
+        fd, name = tempfile.mkstemp(
+            prefix=f"{PART_PREFIX}{os.getpid()}-", suffix=suffix + ".part", dir=folder
+        )
     except OSError as exc:
         raise PermissionError(
             f"output folder {folder} is not writable ({exc.strerror}); "
             "choose another folder or fix its permissions"
         ) from exc
-    os.close(fd)
     path = Path(name)
     try:
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+        finally:
+            os.close(fd)
         yield path
     finally:
         with contextlib.suppress(FileNotFoundError):

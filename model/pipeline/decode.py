@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..audio_vae.codec import decode_audio as decode_audio_latent
@@ -12,6 +14,9 @@ from ..video_vae.tiling import VideoTiling
 from .load import TalkiesModel
 
 DEFAULT_TILING = VideoTiling()
+# The audio path (vocoder STFTs and convolutions) needs some sound to work on: a shorter audio
+# latent is decoded continued by its own last frame up to this length, then cut back.
+MIN_DECODED_SECONDS = 0.5
 
 
 def decode_video(
@@ -23,7 +28,8 @@ def decode_video(
 
 
 def decode_audio(model: TalkiesModel, latent: AVLatent) -> Waveform:
-    """The waveform at the vocoder's true rate, exactly as long as the video's frames last."""
+    """The waveform at the vocoder's true rate, exactly as long as the video's frames last
+    (however short: one frame of picture has its 1/fps seconds of sound)."""
     with (
         model.working("audio_decoder") as decoder,
         model.working("vocoder") as vocoder,
@@ -31,6 +37,10 @@ def decode_audio(model: TalkiesModel, latent: AVLatent) -> Waveform:
     ):
         rate = vocoder.sample_rate
         samples = samples_for_frames(latent.pixel_frames, latent.fps, rate)
-        return decode_audio_latent(
-            latent.audio.to(model.compute_dtype), decoder, vocoder, num_samples=samples
-        )
+        audio = latent.audio.to(model.compute_dtype)
+        shortest = math.ceil(MIN_DECODED_SECONDS * decoder.cfg.latents_per_second)
+        if audio.shape[2] >= shortest:
+            return decode_audio_latent(audio, decoder, vocoder, num_samples=samples)
+        tail = audio[:, :, -1:].expand(-1, -1, shortest - audio.shape[2], -1)
+        longer = decode_audio_latent(torch.cat([audio, tail], dim=2), decoder, vocoder, num_samples=None)
+        return Waveform(longer.samples[..., :samples], rate)

@@ -41,7 +41,7 @@ from ..sampling.loop import StepPreview
 from ..text.conditioner import PromptEmbedding
 from .decode import decode_audio, decode_video
 from .load import TalkiesModel
-from .sample import sample, sigmas_for
+from .sample import check_seed, sample, sigmas_for
 
 MEL_PER_SECOND = AUDIO_SAMPLE_RATE / AUDIO_HOP
 
@@ -56,11 +56,19 @@ class Window:
     new_audio: int
 
 
+def check_overlap(overlap: int) -> int:
+    if isinstance(overlap, bool) or not isinstance(overlap, int) or overlap < 1:
+        raise ValueError(
+            f"overlap must be a whole number of latent frames (8 frames each for LTX-2), at least 1; "
+            f"got {overlap!r}"
+        )
+    return overlap
+
+
 def plan_window(clip: AVLatent, seconds: float, overlap: int) -> Window:
     if clip.video_start or clip.audio_start or not clip.causal_start:
         raise ValueError("extend a whole clip, not a window cut from one")
-    if overlap < 1:
-        raise ValueError(f"overlap must be at least one latent frame, got {overlap}")
+    check_overlap(overlap)
     f, t, comp = clip.video.shape[2], clip.audio.shape[2], clip.compression
     n = latent_frames_for_seconds(seconds, clip.fps, comp)
     total_audio = audio_frames_for_seconds(Fraction(clip.pixel_frames + comp.time * n) / clip.fps)
@@ -205,6 +213,9 @@ def extend_media(
     cross-faded only over the overlap, and the result lasts exactly as long as its frames.
     """
     fps = Fraction(fps)
+    check_overlap(overlap)
+    check_seed(seed)
+    latent_frames_for_seconds(seconds, fps, model.video_compression)
     _check_media(model, images, fps)
     frames, comp = images.shape[0], model.video_compression
     tail = min(frames, comp.time * overlap + 1)

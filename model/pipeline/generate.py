@@ -20,14 +20,13 @@ from ..media.fps import as_fps
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
-from ..sampling.latents import frames_for_seconds, latent_frames_for
 from ..sampling.loop import StepPreview
 from .decode import decode_audio, decode_video
 from .defaults import defaults_for
-from .empty_clip import empty_latent
+from .empty_clip import clip_frames, empty_latent
 from .image_conditioning import condition_on_image
 from .load import TalkiesModel
-from .sample import sample, sigmas_for
+from .sample import check_seed, sample, sigmas_for
 from .text_encode import encode_prompts
 
 
@@ -68,22 +67,28 @@ class ClipPlan:
     height: int
     frames: int
     fps: Fraction
+    sigmas: torch.Tensor
     video_guidance: Guidance
     audio_guidance: Guidance
 
 
 def plan_clip(model: TalkiesModel, request: ClipRequest) -> ClipPlan:
+    """Defaults filled in and everything checked before any work: frame rate, length (long enough
+    for sound), seed range, size, and the schedule on the latent's shape (before the latent is made)."""
     d = defaults_for(model)
     fps = as_fps(request.fps if request.fps is not None else d.fps)
-    comp = model.video_compression
-    frames = frames_for_seconds(request.seconds, fps, comp) if request.seconds is not None else None
-    frames = frames or request.frames or d.frames
-    latent_frames_for(frames, comp)
+    frames = clip_frames(
+        fps, d.frames, model.video_compression, seconds=request.seconds, frames=request.frames
+    )
+    check_seed(request.seed)
+    width, height = request.width or d.width, request.height or d.height
+    shape = empty_latent(model, width, height, frames, fps, device="meta")
     return ClipPlan(
-        width=request.width or d.width,
-        height=request.height or d.height,
+        width=width,
+        height=height,
         frames=frames,
         fps=fps,
+        sigmas=sigmas_for(model, shape, request.steps, request.sigmas),
         video_guidance=request.video_guidance or d.video,
         audio_guidance=request.audio_guidance or d.audio,
     )
@@ -102,7 +107,7 @@ def generate(model: TalkiesModel, prompt: str, **options: Any) -> GeneratedClip:
         latent,
         pos,
         neg,
-        sigmas=sigmas_for(model, latent, request.steps, request.sigmas),
+        sigmas=plan.sigmas,
         seed=request.seed,
         video_guidance=plan.video_guidance,
         audio_guidance=plan.audio_guidance,

@@ -48,7 +48,7 @@ PARTS = (
     "vocoder",
 )
 
-__all__ = ["BUILTIN_NAME", "DTYPE_CHOICES", "TalkiesModel", "builtin_checkpoint"]
+__all__ = ["BUILTIN_NAME", "DTYPE_CHOICES", "TalkiesModel", "builtin_checkpoint", "check_device"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,29 @@ Placer = Callable[[str, torch.nn.Module, torch.device], AbstractContextManager]
 
 def _read_loras(loras: Sequence[tuple[str | Path, float]]) -> list[tuple[LoraFile, float]]:
     return [(read_lora(path), float(strength)) for path, strength in loras]
+
+
+def check_device(device: torch.device | str) -> torch.device:
+    """``device`` as a torch device this machine has; a ValueError naming the choices otherwise."""
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device {device!r} is not a device name; use cpu, or cuda (cuda:1 for a second GPU)"
+        ) from None
+    if chosen.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(f"device {device!r}: no CUDA GPU is available here; use cpu")
+        if chosen.index is not None and chosen.index >= count:
+            raise ValueError(
+                f"device {device!r}: this machine has {count} CUDA GPU(s), cuda:0 to cuda:{count - 1}"
+            )
+    elif chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: Apple's MPS is not available here; use cpu")
+    elif chosen.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {device!r} is not supported; use cpu or cuda")
+    return chosen
 
 
 class TalkiesModel:
@@ -89,7 +112,7 @@ class TalkiesModel:
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
-        self.device = torch.device(device)
+        self.device = check_device(device)
         self.offload = check_policy(offload)
         self.placer = placer
         resident = self.offload == "resident" and placer is None

@@ -100,7 +100,7 @@ def generate_two_stage(
     pos, neg = encode_prompts(model, prompt, request.negative)
     generator = torch.Generator().manual_seed(int(request.seed))
     guided = {"video_guidance": plan.video_guidance, "audio_guidance": plan.audio_guidance}
-    sigmas = sigmas_for(model, low, request.steps, request.sigmas)
+    sigmas = sigmas_for(model, low, request.steps, request.sigmas)  # stage 1's tokens, at half size
     first = sample(model, low, pos, neg, sigmas=sigmas, generator=generator, **guided)
     start = upsampled_into(high, upscale_latent(model, first, upsampler).video, first.audio)
     refined = sample(

@@ -45,7 +45,7 @@ def test_sample_count_is_frames_over_fps():
 
 def test_short_22k_mono_is_resampled_upmixed_and_padded(tmp_path):
     source = tone(0.5, 22050, channels=1, hz=1000.0)
-    path = write_clip(tmp_path / "padded.mp4", moving_frames(25), 25, audio(source, 22050))
+    path = write_clip(tmp_path / "padded.mp4", moving_frames(25), 25, audio(source, 22050), loudness=None)
     sound = probe_clip(path).first("audio")
     assert (sound.sample_rate, sound.channels, sound.samples) == (48000, 2, 48000)
     clip = read_clip(path)
@@ -112,7 +112,7 @@ def test_sound_lines_up_with_the_picture(tmp_path):
 
 def test_report_gives_durations_offsets_and_their_difference(tmp_path):
     sound = audio(tone(2, RATE), RATE)
-    path = write_clip(tmp_path / "r.mp4", moving_frames(25), Fraction(24000, 1001), sound)
+    path = write_clip(tmp_path / "r.mp4", moving_frames(25), Fraction(24000, 1001), sound, loudness=None)
     report = delivery_report(path)
     assert report["video_frames"] == 25 and report["audio_samples"] == 50050
     assert report["video_start"] == 0 and report["audio_start"] == 0

@@ -10,6 +10,7 @@ import torch
 
 import talkies.model.media.mp4 as media
 import talkies.model.media.output_files as output_files
+from talkies.model.media.destination import Destination
 from talkies.model.media.mp4 import probe_clip, write_clip
 
 from media_samples import audio, moving_frames, tone
@@ -126,9 +127,9 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
     blocker = tmp_path / "clips"
     blocker.write_bytes(b"")
     with pytest.raises(NotADirectoryError, match="give a folder"):
-        write_clip(blocker, moving_frames(3), 25)
-    with pytest.raises(PermissionError, match="cannot create output folder"):
-        write_clip(blocker / "more", moving_frames(3), 25)
+        write_clip(Destination.in_folder(blocker), moving_frames(3), 25)
+    with pytest.raises(NotADirectoryError, match="goes through"):
+        write_clip(Destination.in_folder(blocker / "more"), moving_frames(3), 25)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,8 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path):
         ({"audio": torch.zeros(1, 4800)}, "AUDIO dict"),
         ({"audio": {"waveform": torch.zeros(7, 4800), "sample_rate": 48000}}, "cannot remix 7"),
         ({"prefix": "../outside"}, "without '..'"),
-        ({"target": "clip.mov"}, "not an .mp4"),
+        ({"target": "clip.mov"}, "extension '.mov': name an .mp4 file"),
+        ({"target": "clip"}, "no extension: name an .mp4 file"),
     ],
 )
 def test_bad_input_is_refused_with_a_fix(tmp_path, kwargs, message):
@@ -157,3 +159,39 @@ def test_bad_input_is_refused_with_a_fix(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         write_clip(call.pop("target"), call.pop("frames"), call.pop("fps"), **call)
     assert names(tmp_path) == []
+
+
+def test_parts_left_by_dead_processes_are_swept_and_live_ones_kept(tmp_path):
+    import subprocess
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = tmp_path / f".talkies-{int(dead.stdout)}-abcd1234.mp4.part"
+    stale.write_bytes(b"half a clip")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        busy = tmp_path / f".talkies-{alive.pid}-efgh5678.mp4.part"
+        busy.write_bytes(b"being written")
+        saved = write_clip(tmp_path, moving_frames(3), 25, prefix="take")
+        assert not stale.exists() and busy.exists()
+        assert names(tmp_path) == sorted([busy.name, saved.name])
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_outputs_get_the_mode_the_umask_gives(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        saved = write_clip(tmp_path / "shared.mp4", moving_frames(3), 25)
+    finally:
+        os.umask(previous)
+    assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_folder_named_like_a_file_is_a_folder_when_said_so(tmp_path):
+    saved = write_clip(Destination.in_folder(tmp_path / "out.v2", "take"), moving_frames(3), 25)
+    assert saved == tmp_path / "out.v2" / "take_00001_.mp4"
+    assert write_clip(str(tmp_path / "new") + "/", moving_frames(3), 25).parent == tmp_path / "new"

@@ -160,7 +160,10 @@ def test_bad_values_and_missing_models_are_reported_before_anything_runs(tmp_pat
     assert main(["run", api, "--set", "9.steps=3"]) == 2
     assert "no node '9' in the workflow" in capsys.readouterr().err
     assert main(["run", api, "--set", "4.steps=many"]) == 2
-    assert "'many' is not a valid value for an input holding 0" in capsys.readouterr().err
+    assert (
+        "node 4 (TalkiesSampler) input 'steps' holds a whole number (now 0); got 'many'"
+        in capsys.readouterr().err
+    )
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 

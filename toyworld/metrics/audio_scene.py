@@ -34,6 +34,7 @@ CRICKET_BAND, CRICKET_SIDES = (4400.0, 4800.0), ((3800.0, 4250.0), (4950.0, 5400
 CRICKET_MIN_DB, CRICKET_SMOOTHING_S = 40.0, 0.12
 HUM_HZ, HUM_MIN_DB, HUM_PERCENTILE = 100.0, 15.0, 20.0
 QUIET_BED_DB = -100.0
+SILENCE_PEAK = 10 ** (-90 / 20)  # -90 dBFS: below 16-bit's last step, digital silence
 MUSIC_BAND = (300.0, 1300.0)
 MUSIC_ISOLATION_DB, MUSIC_PROMINENCE_DB = 15.0, 15.0
 MUSIC_MAX_DECAY_DB_PER_S = 100.0
@@ -208,7 +209,18 @@ def classify_pacing(features: dict[str, float] | None, manner: str | None) -> st
 
 
 def describe_audio(x: np.ndarray, sr: int) -> dict:
-    """Ambience class, music presence and voice manner/pacing of a mono signal, with features."""
+    """Ambience class, music presence and voice manner/pacing of a mono signal, with features.
+
+    Silence (no sample above ``SILENCE_PEAK``) has no ambience, music or voice to describe:
+    those are None (music False), not a guess such as a very quiet room."""
+    if not x.size or float(np.abs(x).max()) <= SILENCE_PEAK:
+        return {
+            "ambience": None,
+            "music": False,
+            "manner": None,
+            "pacing": None,
+            "features": {"silent": True},
+        }
     spec = spectrum(x, sr)
     ambience = ambience_features(spec)
     share = music_share(spec)
