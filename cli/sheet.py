@@ -10,11 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import av
-import numpy as np
-
 from ..model.media.mp4 import read_clip
-from ..model.media.output_files import publish, temporary_file, writable_folder
+from ..model.media.png import write_png
 from ..model.pipeline.generate import generate
 from ..toyworld.sheet import clip_sheet, contact_sheet
 from .model_options import add_model_arguments, guidance, open_model
@@ -27,17 +24,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", type=int, default=8, help="frames shown per clip")
     p.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
     add_model_arguments(p)
-
-
-def write_png(picture: np.ndarray, path: Path) -> Path:
-    """An (H, W, 3) uint8 picture as a PNG, through PyAV's PNG encoder (no image library needed)."""
-    codec = av.CodecContext.create("png", "w")
-    codec.width, codec.height, codec.pix_fmt = picture.shape[1], picture.shape[0], "rgb24"
-    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
-    data = b"".join(bytes(packet) for packet in [*codec.encode(frame), *codec.encode(None)])
-    with temporary_file(writable_folder(path.parent), ".png") as finished:
-        finished.write_bytes(data)
-        return publish(finished, path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,15 +29,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
-from ..model.toyworld import render, sample_spec
-from ..model.toyworld.metrics.adherence import colour_name
-from ..model.toyworld.metrics.lip_sync import find_face, mouth_opening
-from ..model.toyworld.metrics.tracking import track_objects
-from ..model.toyworld.metrics.visual_contacts import visual_contacts
-from ..model.toyworld.truth import Clip
-from ..model.video_vae import VideoDecoder, VideoEncoder
+from ..model.media.png import write_png
+from ..model.video_vae.model import VideoDecoder, VideoEncoder
+from ..toyworld import render, sample_spec
+from ..toyworld.metrics.adherence import colour_name
+from ..toyworld.metrics.lip_sync import find_face, mouth_opening
+from ..toyworld.metrics.tracking import track_objects
+from ..toyworld.metrics.visual_contacts import visual_contacts
+from ..toyworld.truth import Clip
 from .builtin_config import VIDEO_VAE
 from .toy_data import HELD_OUT_SEED_START
 from .vae_files import load_video_vae
@@ -161,9 +161,8 @@ def contact_sheet(pairs: list[tuple[np.ndarray, np.ndarray]], path: Path) -> Pat
         for j, k in enumerate(SHEET_FRAMES):
             sheet[top : top + side, j * side : (j + 1) * side] = original[k]
             sheet[top + side : top + 2 * side, j * side : (j + 1) * side] = recon[k]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(path)
-    return path
+    path.unlink(missing_ok=True)  # a probe's sheet is remade each run
+    return write_png(sheet, path)
 
 
 def probe(
