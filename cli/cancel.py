@@ -4,6 +4,10 @@ Inside :func:`cancellable` both signals raise :class:`Cancelled` in the main thr
 ``finally`` on the way out runs (the hidden temporary file of a save is removed there). Once
 the first signal has arrived, later ones are ignored until the command has unwound: a second
 Ctrl-C cannot cut the clean-up short.
+
+A signal that lands inside an object's finalizer (``__del__``) cannot raise there (Python would
+print the exception and carry on), so it is kept and raised by :func:`raise_if_cancelled`, which
+commands call before they write anything.
 """
 
 from __future__ import annotations
@@ -23,15 +27,36 @@ class Cancelled(BaseException):
         self.exit_code = 128 + signum
 
 
-def _raise_cancelled(signum: int, _frame) -> None:
+_pending: list[int] = []
+
+
+def _in_finalizer(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_cancelled(signum: int, frame) -> None:
     for each in SIGNALS:
         signal.signal(each, signal.SIG_IGN)
+    if _in_finalizer(frame):
+        _pending.append(signum)
+        return
     raise Cancelled(signum)
+
+
+def raise_if_cancelled() -> None:
+    """Raise the :class:`Cancelled` of a signal that arrived where it could not be raised."""
+    if _pending:
+        raise Cancelled(_pending.pop())
 
 
 @contextlib.contextmanager
 def cancellable() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Cancelled` inside the block (main thread only)."""
+    _pending.clear()
     try:
         previous = {each: signal.signal(each, _raise_cancelled) for each in SIGNALS}
     except ValueError:  # not the main thread: the host's own handling stays

@@ -20,6 +20,7 @@ from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.pipeline.sample import MAX_SEED, check_seed
 from ..model.sampling.guidance import Guidance
+from .cancel import raise_if_cancelled
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
@@ -120,6 +121,7 @@ def save_clip(
     metadata: dict,
 ) -> tuple[Path, Delivery | None]:
     """Write a command's clip at its loudness choice; (its path, the delivery its tags record)."""
+    raise_if_cancelled()
     path = write_clip(destination, images, fps, sound.as_audio(), loudness=args.loudness, metadata=metadata)
     return path, Delivery.from_tags(probe_clip(path).metadata)
 
