@@ -37,8 +37,29 @@ def main(argv: list[str] | None = None) -> int:
         with cancellable():
             return _run(argv)
     except Cancelled as stop:
-        print("cancelled, nothing written", file=sys.stderr)
-        return stop.exit_code
+        return _cancelled(stop)
+    except Exception as exc:
+        stop = _cancellation_in(exc)
+        if stop is None:
+            raise
+        return _cancelled(stop)
+
+
+def _cancelled(stop: Cancelled) -> int:
+    print("cancelled, nothing written", file=sys.stderr)
+    return stop.exit_code
+
+
+def _cancellation_in(exc: BaseException | None) -> Cancelled | None:
+    """The Cancelled behind ``exc``, if a signal caused it: one raised while Python was building a
+    class (an import under way) reaches us wrapped in a RuntimeError."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, Cancelled):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _run(argv: list[str] | None) -> int:
@@ -59,7 +80,9 @@ def _run(argv: list[str] | None) -> int:
     except USER_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except Exception:
+    except Exception as exc:
+        if _cancellation_in(exc) is not None:
+            raise
         traceback.print_exc()
         print(
             f"This is a bug in Talkies; please report it with the lines above at {REPORT_URL}",

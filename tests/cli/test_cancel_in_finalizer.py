@@ -29,3 +29,20 @@ def test_a_signal_inside_a_finalizer_is_raised_at_the_next_check(capsys):
 def test_without_a_signal_the_check_does_nothing():
     with cancellable():
         raise_if_cancelled()
+
+
+def test_a_signal_during_an_import_is_a_cancellation_not_a_bug(monkeypatch, capsys):
+    """Raised while Python builds a class (__set_name__), the Cancelled arrives wrapped in a RuntimeError."""
+    import talkies.__main__ as entry
+
+    class Descriptor:
+        def __set_name__(self, owner, name):
+            raise Cancelled(signal.SIGINT)
+
+    def run_command(argv):
+        type("Imported", (), {"field": Descriptor()})
+
+    monkeypatch.setattr(entry, "_run", run_command)
+    assert entry.main(["generate", "x"]) == 128 + signal.SIGINT
+    err = capsys.readouterr().err
+    assert "cancelled, nothing written" in err and "Traceback" not in err
