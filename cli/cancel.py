@@ -19,8 +19,11 @@ from collections.abc import Iterator
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Cancelled(BaseException):
-    """The command was stopped by a signal; ``exit_code`` is the shell's 128 + signal number."""
+class Cancelled(KeyboardInterrupt):
+    """The command was stopped by a signal; ``exit_code`` is the shell's 128 + signal number.
+
+    A KeyboardInterrupt, so code that cleans up after Ctrl-C (the ComfyUI client interrupts
+    its queued prompt) does the same after SIGTERM."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -58,7 +61,9 @@ def cancellable() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Cancelled` inside the block (main thread only)."""
     _pending.clear()
     try:
-        previous = {each: signal.signal(each, _raise_cancelled) for each in SIGNALS}
+        # A signal this process was started to ignore (nohup, a shell's background job) stays ignored.
+        wanted = [each for each in SIGNALS if signal.getsignal(each) is not signal.SIG_IGN]
+        previous = {each: signal.signal(each, _raise_cancelled) for each in wanted}
     except ValueError:  # not the main thread: the host's own handling stays
         yield
         return

@@ -46,7 +46,14 @@ def interrupted(
 ) -> subprocess.CompletedProcess:
     env = {**os.environ, "TMPDIR": str(tmp)}
     process = subprocess.Popen(
-        argv, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        argv,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A runner that started the tests in the background ignores SIGINT; the writer must not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
     )
     time.sleep(delay)
     process.send_signal(signum)
