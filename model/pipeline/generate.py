@@ -102,18 +102,9 @@ def generate(model: TalkiesModel, prompt: str, **options: Any) -> GeneratedClip:
     if request.image is not None:
         latent = condition_on_image(model, latent, request.image, strength=request.image_strength)
     pos, neg = encode_prompts(model, prompt, request.negative)
-    out = sample(
-        model,
-        latent,
-        pos,
-        neg,
-        sigmas=plan.sigmas,
-        seed=request.seed,
-        video_guidance=plan.video_guidance,
-        audio_guidance=plan.audio_guidance,
-        on_step=request.on_step,
-        isolate_modalities=request.isolate_modalities,
-    )
+    guided = {"video_guidance": plan.video_guidance, "audio_guidance": plan.audio_guidance}
+    run = {"seed": request.seed, "on_step": request.on_step, "isolate_modalities": request.isolate_modalities}
+    out = sample(model, latent, pos, neg, sigmas=plan.sigmas, **guided, **run)
     return GeneratedClip(
         images=decode_video(model, out), audio=decode_audio(model, out), fps=plan.fps, latent=out
     )
