@@ -79,7 +79,7 @@ def check_device(device: torch.device | str) -> torch.device:
             )
     elif chosen.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r}: Apple's MPS is not available here; use cpu")
-    elif chosen.type not in ("cpu", "cuda", "mps", "meta"):  # meta: shapes only, no memory
+    elif chosen.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"device {device!r} is not supported; use cpu or cuda")
     return chosen
 
