@@ -222,7 +222,12 @@ OPTIONS = st.lists(
 OUTPUTS = st.sampled_from(["new.mp4", "mine.mp4", "folder/", "name", "x.mov", "mine.mp4/x.mp4", "../up.mp4"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(options=OPTIONS, output=OUTPUTS)
 def test_any_typed_option_works_or_exits_2_with_one_line(capsys, options, output):
     with tempfile.TemporaryDirectory() as root:
