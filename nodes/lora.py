@@ -15,7 +15,7 @@ from .types import CATEGORY, Model
 
 
 def lora_path(name: str) -> Path:
-    return folder_file(LORA_FOLDER, name, "LoRA")
+    return folder_file((LORA_FOLDER,), name, "LoRA")
 
 
 class TalkiesLoRA(io.ComfyNode):

@@ -24,17 +24,20 @@ _models: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 
 
-def folder_file(kind: str, name: str, what: str) -> Path:
-    """The file ``name`` in ComfyUI's ``kind`` model folder (standalone: or a path), else an error
-    saying where to put it; ``what`` names the file for the message."""
-    found = host.model_file(kind, name)
-    if found is None and host.PATHS_ALLOWED and Path(name).expanduser().is_file():
-        found = Path(name).expanduser()
-    if found is None:
-        raise FileNotFoundError(
-            f"{what} {name!r} was not found; put the .safetensors file in models/{kind} and refresh"
-        )
-    return found
+def folder_file(kinds: tuple[str, ...], name: str, what: str) -> Path:
+    """The file ``name`` in the first of ComfyUI's ``kinds`` model folders that has it (standalone:
+    or a path), else an error saying where to put it; ``what`` names the file for the message."""
+    for kind in kinds:
+        found = host.model_file(kind, name)
+        if found is not None:
+            return found
+    if host.PATHS_ALLOWED and Path(name).expanduser().is_file():
+        return Path(name).expanduser()
+    folders = ", ".join(f"models/{k}" for k in kinds)
+    where = folders if len(kinds) == 1 else f"one of {folders}"
+    raise FileNotFoundError(
+        f"{what} {name!r} was not found; put the .safetensors file in {where} and refresh the node list"
+    )
 
 
 def checkpoint_choices() -> list[str]:
@@ -46,22 +49,11 @@ def checkpoint_choices() -> list[str]:
     return names
 
 
-def _folders_hint() -> str:
-    kinds = ", ".join(f"models/{k}" for k in CHECKPOINT_KINDS)
-    return f"put the .safetensors file in one of {kinds} and refresh the node list"
-
-
 def checkpoint_path(choice: str) -> Path:
     """The file behind a checkpoint choice; standalone runs also accept a file path."""
     if choice == BUILTIN_CHOICE:
         return builtin_checkpoint()
-    for kind in CHECKPOINT_KINDS:
-        found = host.model_file(kind, choice)
-        if found is not None:
-            return found
-    if host.PATHS_ALLOWED and Path(choice).expanduser().is_file():
-        return Path(choice).expanduser()
-    raise FileNotFoundError(f"checkpoint {choice!r} was not found; {_folders_hint()}")
+    return folder_file(CHECKPOINT_KINDS, choice, "checkpoint")
 
 
 def checkpoint_problem(choice: str) -> str | None:

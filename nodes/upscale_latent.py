@@ -22,7 +22,7 @@ _lock = threading.Lock()
 
 def upsampler_path(name: str) -> Path:
     """The upsampler file ``name`` (LTX-2's spatial or temporal ×2 upscaler)."""
-    return folder_file(UPSCALER_FOLDER, name, "upscaler")
+    return folder_file((UPSCALER_FOLDER,), name, "upscaler")
 
 
 def upsampler_for(name: str):
