@@ -2,7 +2,7 @@
 
 The world is mostly flat background, so the reconstruction loss weighs pixels by how far
 they are from the clip's background colour, and adds a loss on frame-to-frame differences
-so motion (and the exact frame of a bounce) survives the 8× temporal compression.
+so motion (and the exact frame of a bounce) survives the temporal compression.
 
 It trains as an autoencoder with a little latent noise (a tiny model cannot afford the
 unit-variance sampling of a full VAE); the latent's scale is fixed afterwards by the
@@ -83,22 +83,30 @@ def moving_mask(pixels: torch.Tensor) -> torch.Tensor:
 
 
 def reconstruction_loss(
-    recon: torch.Tensor, target: torch.Tensor, focus_objects: bool = False, moving_weight: float = 0.0
+    recon: torch.Tensor,
+    target: torch.Tensor,
+    focus_objects: bool = False,
+    moving_weight: float = 0.0,
+    motion_weight: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Weighted pixel error plus frame-difference error. Focused on objects, the weight on
     object pixels goes from 4 to 16 and an L1 term joins the squared one: L1 does not let a
     small ball fade into the background the way a squared error alone does. ``moving_weight``
     adds weight around moving solid objects (balls, a falling glass, a mouth): a floor or a
     wall also differs from the background, so the object weight alone spends most of its
-    push on them."""
+    push on them. ``motion_weight`` scales the frame-difference term; with ``moving_weight``
+    that term is weighed up around moving objects too, so a bounce that the decoder rounds
+    off over three frames costs as much as a wrong colour does."""
     weights = 1.0 + (15.0 if focus_objects else 3.0) * _object_mask(target).float()
     if moving_weight:
         weights = weights + moving_weight * moving_mask(target).float()
     error = recon - target
     per_pixel = error.pow(2) + error.abs() if focus_objects else error.pow(2)
     pixel = (weights * per_pixel).mean()
-    motion = (torch.diff(recon, dim=2) - torch.diff(target, dim=2)).pow(2).mean()
-    return pixel, motion
+    motion_error = (torch.diff(recon, dim=2) - torch.diff(target, dim=2)).pow(2)
+    if moving_weight:
+        motion_error = (1.0 + moving_weight * moving_mask(target)[:, :, 1:].float()) * motion_error
+    return pixel, motion_weight * motion_error.mean()
 
 
 def _save_state(path: Path, step: int, encoder, decoder, opt, sched) -> None:
@@ -132,6 +140,7 @@ def train_video_vae(
     start_from: Path | None = None,
     focus_objects: bool = False,
     moving_weight: float = 0.0,
+    motion_weight: float = 1.0,
     save_every: int = 0,
     section: dict = VIDEO_VAE,
     state: Path | None = None,
@@ -175,7 +184,7 @@ def train_video_vae(
         mean, _ = encoder(target)
         z = mean + LATENT_NOISE * mean.detach().std() * torch.randn_like(mean)
         recon = decoder(z)
-        pixel, motion = reconstruction_loss(recon, target, focus_objects, moving_weight)
+        pixel, motion = reconstruction_loss(recon, target, focus_objects, moving_weight, motion_weight)
         loss = pixel + motion
         optimizer.step(loss)
         mse = F.mse_loss(recon.detach(), target)

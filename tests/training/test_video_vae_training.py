@@ -56,3 +56,18 @@ def test_moving_weight_weighs_an_error_on_a_moving_ball_up():
     plain, _ = reconstruction_loss(wrong, target, True)
     weighted, _ = reconstruction_loss(wrong, target, True, moving_weight=48.0)
     assert weighted > 3 * plain
+
+
+def test_a_bounce_smoothed_in_time_costs_more_motion_loss_with_the_moving_weight():
+    target = torch.full((1, 3, 7, 64, 64), -0.5)
+    heights = [10, 20, 30, 40, 30, 20, 10]  # a sharp bounce at frame 3
+    smoothed = [10, 20, 28, 32, 28, 20, 10]  # the same bounce rounded off
+    recon = target.clone()
+    for k, (true, soft) in enumerate(zip(heights, smoothed, strict=True)):
+        target[0, :, k, true : true + 10, 30:40] = 0.9
+        recon[0, :, k, soft : soft + 10, 30:40] = 0.9
+    _, plain = reconstruction_loss(recon, target, True)
+    _, heavy = reconstruction_loss(recon, target, True, moving_weight=16.0, motion_weight=4.0)
+    _, exact = reconstruction_loss(target, target, True, moving_weight=16.0, motion_weight=4.0)
+    assert exact == 0
+    assert heavy > 20 * plain
