@@ -33,20 +33,37 @@ REPORT_URL = "https://github.com/talkies-av/talkies/issues"
 
 
 def main(argv: list[str] | None = None) -> int:
+    earlier = len(_published())
     try:
         with cancellable():
             return _run(argv)
     except Cancelled as stop:
-        return _cancelled(stop)
+        return _cancelled(stop, _published()[earlier:])
     except Exception as exc:
         stop = _cancellation_in(exc)
         if stop is None:
             raise
-        return _cancelled(stop)
+        return _cancelled(stop, _published()[earlier:])
 
 
-def _cancelled(stop: Cancelled) -> int:
-    print("cancelled, nothing written", file=sys.stderr)
+def _published() -> tuple:
+    """Files published so far; read from the writer's module only if it was loaded (importing it
+    would load torch, and a process that never loaded it has published nothing)."""
+    writer = sys.modules.get(f"{__package__}.model.media.output_files")
+    return writer.published() if writer else ()
+
+
+def _cancelled(stop: Cancelled, finished: tuple) -> int:
+    """Half-made files are gone by now; files finished before the stop (the earlier saves of a
+    workflow) are whole and stay, and the message names them."""
+    if finished:
+        kept = ", ".join(str(path) for path in finished)
+        print(
+            f"cancelled, nothing half-written left; finished before the stop and kept: {kept}",
+            file=sys.stderr,
+        )
+    else:
+        print("cancelled, nothing written", file=sys.stderr)
     return stop.exit_code
 
 

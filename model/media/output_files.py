@@ -23,6 +23,12 @@ from pathlib import Path
 _MAX_NAME_ATTEMPTS = 1000
 PART_PREFIX = ".talkies-"
 _PART = re.compile(rf"^{re.escape(PART_PREFIX)}(\d+)-.*\.part$")
+_published: list[Path] = []
+
+
+def published() -> tuple[Path, ...]:
+    """Every file this process has published, in order (a cancelled command names what it kept)."""
+    return tuple(_published)
 
 
 def numbered_name(prefix: str, counter: int, extension: str) -> str:
@@ -148,6 +154,7 @@ def publish(finished: Path, final: Path) -> Path:
         _take_name(finished, final)
     except FileExistsError:
         raise FileExistsError(f"{final} already exists; it is kept. Choose another name") from None
+    _published.append(final)
     return final
 
 
@@ -159,6 +166,7 @@ def publish_numbered(finished: Path, name_for: Callable[[int], str], first: int)
             _take_name(finished, final)
         except FileExistsError:
             continue
+        _published.append(final)
         return final
     raise FileExistsError(
         f"no free file name in {finished.parent} after {_MAX_NAME_ATTEMPTS} tries; use another prefix"

@@ -1,7 +1,8 @@
 """Delivery figures that need only the arrays: loudness, peaks, stream durations.
 
 Loudness and true peak are the model's own meters (``model.media.loudness``: ITU-R BS.1770-4,
-4x oversampled true peak), so a clip is measured here exactly as it was normalised. A figure
+4x oversampled true peak), so a clip is measured here exactly as it was normalised. Clipping is
+found by the shape of flat tops (``clipping``), which survives AAC where a full-scale count does not. A figure
 that cannot be measured (silence, sound shorter than one 400 ms gating block) is None.
 """
 
@@ -14,6 +15,7 @@ import torch
 
 from ...model.media.loudness import gain_to_db, true_peak
 from ...model.media.loudness import integrated_loudness as measured_loudness
+from .clipping import clipped_share
 
 
 def _finite(value: float) -> float | None:
@@ -44,7 +46,7 @@ def delivery(waveform: np.ndarray, sr: int, frames: int, fps: float) -> dict:
         "loudness_lufs": integrated_loudness(x, sr),
         "true_peak_dbtp": true_peak_db(x, sr),
         "sample_peak_dbfs": _finite(gain_to_db(peak)) if x.size else None,
-        "clipped_share": float(np.mean(np.abs(x) >= 0.999)) if x.size else 0.0,
+        "clipped_share": clipped_share(x),
         "video_duration_s": video_s,
         "audio_duration_s": audio_s,
         "duration_gap_ms": (audio_s - video_s) * 1000.0,
