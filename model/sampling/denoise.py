@@ -95,7 +95,9 @@ def sample_clip(
     on_step: Callable[[StepPreview], None] | None = None,
     always_skip: tuple[SkipRule, ...] = (),
 ) -> AVLatent:
-    """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values.
+    """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values,
+    and a stream whose mask is 0 everywhere (Add Sound's picture, Animate to Sound's sound) is
+    not guided: only the passes the generated stream's guidance needs run.
 
     Noise is drawn from a CPU generator seeded with ``seed`` (video first, then audio, in
     token order), scaled by the first σ so a partial schedule refines rather than replaces;
@@ -108,6 +110,12 @@ def sample_clip(
     b = latent.batch
     video, audio = initial_states(latent, device, dtype)
     own_tokens = video_tokens(latent.video).shape[1]
+    # A stream held clean everywhere gets no guidance: its passes would only recompute what is
+    # pinned anyway (its tokens still run, for the other stream attends to them).
+    if not bool((video.mask[:, :own_tokens] > 0).any()):
+        video_guidance = NO_GUIDANCE
+    if not bool((audio.mask > 0).any()):
+        audio_guidance = NO_GUIDANCE
     generator = generator if generator is not None else torch.Generator().manual_seed(int(seed))
     scale = float(sigmas[0])
     video, audio = add_noise(video, generator, scale), add_noise(audio, generator, scale)
