@@ -32,6 +32,7 @@ class Budget:
     dataset_clips: int
     transformer_steps: int
     transformer_batch: int
+    transformer_window: int | None  # latent frames a step sees of each clip (None: whole clips)
     eval_prompts: int
     ema_decay: float
 
@@ -46,6 +47,8 @@ FULL = Budget(
     dataset_clips=3000,
     transformer_steps=2400,
     transformer_batch=16,
+    # 7 of a 2 s clip's 13 latent frames (about 1 s): a step costs about a third of a whole clip's
+    transformer_window=7,
     eval_prompts=100,
     ema_decay=0.995,
 )
@@ -55,6 +58,7 @@ QUICK = Budget(
     **dict.fromkeys(("transformer_steps", "eval_prompts"), 2),
     dataset_clips=8,
     transformer_batch=4,
+    transformer_window=3,
     ema_decay=0.9,
 )
 

@@ -96,7 +96,7 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, work
         transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
         initialize(transformer, conditioner, seed)
         empty = text_states(text_encoder, [""])[0]
-        transformer, conditioner = train_transformer(
+        trained = train_transformer(
             transformer,
             conditioner,
             dataset,
@@ -108,12 +108,14 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, work
             ema_decay=budget.ema_decay,
             max_tokens=TEXT_ENCODER["max_tokens"],
             device=device,
+            window=budget.transformer_window,
+            state=out / "transformer.state.pt",
         )
         write_builtin_checkpoint(
             checkpoint,
             config,
-            transformer=transformer.cpu(),
-            conditioner=conditioner.cpu(),
+            transformer=trained.transformer.cpu(),
+            conditioner=trained.conditioner.cpu(),
             video=video,
             audio=audio,
         )

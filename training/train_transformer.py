@@ -2,9 +2,18 @@
 
 x_σ = (1 − σ)·x0 + σ·ε and the model predicts the velocity ε − x0 of every noisy token.
 Some samples keep a clean prefix (the first frame: image-to-video; the first latent frames
-and the audio up to the same time: extension), with per-token timesteps of 0 there, so the
-model learns to continue what it is given. Captions are dropped 10 % of the time so
-classifier-free guidance has an unconditional prediction to push away from.
+and the audio up to the same time: extension), or one whole stream clean (the picture: sound
+for a given video; the sound: a picture that follows a given soundtrack), with per-token
+timesteps of 0 there, so the model learns to continue or accompany what it is given. Captions
+are dropped 10 % of the time so classifier-free guidance has an unconditional prediction to
+push away from.
+
+A step may see a window of each clip's latent frames instead of the whole clip (the cost of
+attention grows with the square of the tokens): the window's tokens keep their true positions
+in the clip, and the audio frames covering the same time go with them.
+
+With ``state``, the run saves weights, EMA, optimizer and schedule there now and then and
+resumes from it, so the stage can span several sessions.
 """
 
 from __future__ import annotations
@@ -12,12 +21,21 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens
+from ..model.sampling.latents import (
+    AUDIO_LATENTS_PER_SECOND,
+    audio_positions,
+    audio_tokens,
+    video_frame_bounds,
+    video_positions,
+    video_tokens,
+)
 from ..model.sampling.schedule import ltx2_shift
 from ..model.text.conditioner import EncodedText, TextConditioner
 from ..model.transformer.model import AVTransformer, Stream
@@ -31,6 +49,8 @@ log = logging.getLogger(__name__)
 CAPTION_DROPOUT = 0.1
 FIRST_FRAME_SHARE = 0.2
 PREFIX_SHARE = 0.2
+HELD_PICTURE_SHARE = 0.1
+HELD_SOUND_SHARE = 0.1
 
 
 def schedule_shift(video_tokens_count: int) -> float:
@@ -67,19 +87,50 @@ def conditioning_masks(
     video_pos: torch.Tensor,
     rng: np.random.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Denoise masks (1 = generate) with a clean first frame or a clean prefix on some samples."""
+    """Denoise masks (1 = generate): on some samples a clean first frame, a clean prefix of both
+    streams, or one whole stream clean."""
     vmask = torch.ones(b, frames * per_frame)
     amask = torch.ones(b, audio_pos.shape[2])
+    prefix = FIRST_FRAME_SHARE + PREFIX_SHARE
     for i in range(b):
         r = rng.random()
         if r < FIRST_FRAME_SHARE:
             vmask[i, :per_frame] = 0
-        elif r < FIRST_FRAME_SHARE + PREFIX_SHARE:
+        elif r < prefix and frames > 1:
             k = int(rng.integers(1, frames))
             vmask[i, : k * per_frame] = 0
             prefix_end = float(video_pos[i, 0, k * per_frame - 1, 1])
             amask[i] = (audio_pos[i, 0, :, 1] > prefix_end + 1e-6).float()
+        elif prefix <= r < prefix + HELD_PICTURE_SHARE:
+            vmask[i] = 0
+        elif prefix + HELD_PICTURE_SHARE <= r < prefix + HELD_PICTURE_SHARE + HELD_SOUND_SHARE:
+            amask[i] = 0
     return vmask, amask
+
+
+@dataclass(frozen=True)
+class Window:
+    """Latent frames [video, video + video_frames) and audio frames [audio, audio + audio_frames)."""
+
+    video: int
+    audio: int
+
+
+def window_lengths(video_frames: int, audio_frames: int, window: int | None) -> tuple[int, int]:
+    """(video, audio) latent frames a training window holds: the audio frames of the same time."""
+    if window is None or window >= video_frames:
+        return video_frames, audio_frames
+    seconds = window * COMPRESSION.time / FPS  # a window's frames are whole (no causal first frame)
+    return window, min(audio_frames, math.ceil(seconds * AUDIO_LATENTS_PER_SECOND) + 1)
+
+
+def pick_window(video_frames: int, audio_frames: int, window: int | None, rng: np.random.Generator) -> Window:
+    """A random window whose audio starts where its first video frame starts (or the clip ends)."""
+    v_len, a_len = window_lengths(video_frames, audio_frames, window)
+    start = int(rng.integers(0, video_frames - v_len + 1))
+    begins = float(video_frame_bounds(video_frames, compression=COMPRESSION)[start, 0]) / float(FPS)
+    audio = int((audio_positions(1, audio_frames)[0, 0, :, 1] <= begins + 1e-6).sum())
+    return Window(video=start, audio=min(audio, audio_frames - a_len))
 
 
 def make_batch(
@@ -90,14 +141,33 @@ def make_batch(
     shift: float,
     rng: np.random.Generator,
     device,
+    window: int | None = None,
 ) -> FlowBatch:
     b = len(idx)
-    v0 = video_tokens(ds.video[idx].float())
-    a0 = audio_tokens(ds.audio[idx].float())
     _, _, f, h, w = ds.video.shape
-    vpos = video_positions(b, f, h, w, FPS, compression=COMPRESSION)
-    apos = audio_positions(b, ds.audio.shape[2])
-    vmask, amask = conditioning_masks(b, f, h * w, apos, vpos, rng)
+    t_all = ds.audio.shape[2]
+    v_len, a_len = window_lengths(f, t_all, window)
+    spans = [pick_window(f, t_all, window, rng) for _ in idx]
+    video = torch.stack([ds.video[i, :, s.video : s.video + v_len] for i, s in zip(idx, spans, strict=True)])
+    audio = torch.stack([ds.audio[i, :, s.audio : s.audio + a_len] for i, s in zip(idx, spans, strict=True)])
+    v0, a0 = video_tokens(video.float()), audio_tokens(audio.float())
+    clip_bounds = video_frame_bounds(f, compression=COMPRESSION)
+    vpos = torch.cat(
+        [
+            video_positions(
+                1,
+                v_len,
+                h,
+                w,
+                FPS,
+                frame_bounds=clip_bounds[s.video : s.video + v_len],
+                compression=COMPRESSION,
+            )
+            for s in spans
+        ]
+    )
+    apos = torch.cat([audio_positions(1, t_all)[:, :, s.audio : s.audio + a_len] for s in spans])
+    vmask, amask = conditioning_masks(b, v_len, h * w, apos, vpos, rng)
     t = torch.sigmoid(torch.from_numpy(rng.normal(size=b)).float())
     sigma = shift * t / (1 + (shift - 1) * t)
     ve, ae = torch.randn_like(v0), torch.randn_like(a0)
@@ -139,6 +209,47 @@ class EMA:
                 ps.lerp_(pm, 1 - self.decay)
 
 
+@dataclass
+class TrainedTransformer:
+    """The EMA copies (the weights that ship) and whether all the steps were done."""
+
+    transformer: AVTransformer
+    conditioner: TextConditioner
+    finished: bool
+    step: int
+
+
+def _save_state(path: Path, step: int, modules, ema: EMA, optimizer: OneCycle, rng) -> None:
+    """Everything a resumed run needs, written to a temporary name and renamed."""
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {
+            "step": step,
+            "modules": [m.state_dict() for m in modules],
+            "ema": [m.state_dict() for m in ema.shadow],
+            "opt": optimizer.optimizer.state_dict(),
+            "sched": optimizer.schedule.state_dict(),
+            "numpy_rng": rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+        },
+        tmp,
+    )
+    tmp.replace(path)
+
+
+def _load_state(path: Path, modules, ema: EMA, optimizer: OneCycle, rng) -> int:
+    saved = torch.load(path, weights_only=False)
+    for module, weights in zip(modules, saved["modules"], strict=True):
+        module.load_state_dict(weights)
+    for shadow, weights in zip(ema.shadow, saved["ema"], strict=True):
+        shadow.load_state_dict(weights)
+    optimizer.optimizer.load_state_dict(saved["opt"])
+    optimizer.schedule.load_state_dict(saved["sched"])
+    rng.bit_generator.state = saved["numpy_rng"]
+    torch.set_rng_state(saved["torch_rng"])
+    return saved["step"]
+
+
 def train_transformer(
     transformer: AVTransformer,
     conditioner: TextConditioner,
@@ -152,8 +263,15 @@ def train_transformer(
     max_tokens: int,
     device: str = "cpu",
     ema_decay: float = 0.999,
-) -> tuple[AVTransformer, TextConditioner]:
-    """Train in place; returns the EMA copies (the weights that ship)."""
+    window: int | None = None,
+    state: Path | None = None,
+    state_every_s: float = 300.0,
+    stop_at: float | None = None,
+) -> TrainedTransformer:
+    """Train in place, on ``window`` latent frames of each clip (None: whole clips).
+
+    With ``state`` the run saves there every ``state_every_s`` seconds and resumes from it;
+    at ``stop_at`` (``time.time()``) it saves and returns early, ``finished`` False."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     modules = [transformer.to(device).train(), conditioner.to(device).train()]
@@ -161,12 +279,18 @@ def train_transformer(
     adamw = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
     optimizer = OneCycle(adamw, steps=steps, warmup=0.05)
     ema = EMA(modules, ema_decay)
+    first = 1
+    if state is not None and state.exists():
+        first = _load_state(state, modules, ema, optimizer, rng) + 1
+        log.info("transformer: resuming at step %d of %d from %s", first, steps, state)
+    # The schedule's shift at the whole clip's token count: what inference uses.
     shift = schedule_shift(ds.video.shape[2] * ds.video.shape[3] * ds.video.shape[4])
     progress = Progress("transformer", steps, report_every=100)
     n = len(ds)
-    for step in range(1, steps + 1):
+    last_state = time.monotonic()
+    for step in range(first, steps + 1):
         idx = [int(i) for i in rng.integers(0, n, size=batch)]
-        fb = make_batch(ds, idx, empty_text, max_tokens, shift, rng, device)
+        fb = make_batch(ds, idx, empty_text, max_tokens, shift, rng, device, window)
         prompt = conditioner(fb.text)
         fb.video.context, fb.audio.context = prompt.video, prompt.audio
         v_pred, a_pred = transformer(fb.video, fb.audio)
@@ -176,4 +300,11 @@ def train_transformer(
         optimizer.step(loss)
         ema.update()
         progress.update(step, loss=loss.item(), video=v_loss.item(), audio=a_loss.item())
-    return ema.shadow[0], ema.shadow[1]
+        late = stop_at is not None and time.time() >= stop_at
+        if state is not None and (late or time.monotonic() - last_state >= state_every_s):
+            _save_state(state, step, modules, ema, optimizer, rng)
+            last_state = time.monotonic()
+        if late:
+            log.info("transformer: stopped at step %d of %d (time is up); resume from %s", step, steps, state)
+            return TrainedTransformer(ema.shadow[0], ema.shadow[1], finished=False, step=step)
+    return TrainedTransformer(ema.shadow[0], ema.shadow[1], finished=True, step=steps)

@@ -1,0 +1,110 @@
+"""The transformer stage: windows keep their tokens' true places in the clip, some samples hold a
+whole stream clean, and a stopped run resumes exactly where it stopped."""
+
+import numpy as np
+import torch
+
+from talkies.model.config import transformer_config
+from talkies.model.sampling.latents import audio_positions, video_frame_bounds, video_positions
+from talkies.model.text.conditioner import TextConditioner
+from talkies.model.transformer.model import AVTransformer
+from talkies.training import train_transformer as stage
+from talkies.training.builtin_config import COMPRESSION, FPS, builtin_config
+from talkies.training.init_weights import initialize
+from talkies.training.latent_dataset import LatentDataset
+
+FRAMES, AUDIO = 13, 50  # a 2 s clip of the built-in model
+
+
+def _dataset(n: int = 6, channels: int = 64) -> LatentDataset:
+    g = torch.Generator().manual_seed(0)
+    return LatentDataset(
+        video=torch.randn(n, channels, FRAMES, 2, 2, generator=g),
+        audio=torch.randn(n, 8, AUDIO, 16, generator=g),
+        text=[torch.randn(5, 384, 7, generator=g) for _ in range(n)],
+        captions=[""] * n,
+        seeds=list(range(n)),
+    )
+
+
+def test_a_window_holds_the_clips_tokens_at_their_true_positions_with_the_audio_of_the_same_time():
+    ds = _dataset()
+    rng = np.random.default_rng(3)
+    batch = stage.make_batch(ds, [0, 1, 2, 3], torch.randn(1, 384, 7), 8, 2.0, rng, "cpu", window=7)
+    assert batch.video.latent.shape[1] == 7 * 4
+    whole = video_positions(1, FRAMES, 2, 2, FPS, compression=COMPRESSION)[0]
+    audio_whole = audio_positions(1, AUDIO)[0]
+    for b in range(4):
+        first_time = batch.video.positions[b, 0, 0]
+        start = int((whole[0, :, 0] < first_time[0] - 1e-6).sum() // 4)
+        assert torch.equal(batch.video.positions[b], whole[:, start * 4 : (start + 7) * 4])
+        audio = batch.audio.positions[b, 0]
+        j = int((audio_whole[0, :, 0] < audio[0, 0] - 1e-6).sum())
+        assert torch.equal(audio, audio_whole[0, j : j + audio.shape[0]])
+        # the sound covers the window's time: it starts with it (unless the clip ends first)
+        assert (
+            audio[0, 0] <= first_time[0] + 1e-6
+            and audio[-1, 1]
+            >= min(float(batch.video.positions[b, 0, -1, 1]), float(audio_whole[0, -1, 1])) - 1e-6
+        )
+
+
+def test_windows_start_anywhere_including_the_causal_first_frame():
+    rng = np.random.default_rng(0)
+    starts = {stage.pick_window(FRAMES, AUDIO, 7, rng).video for _ in range(200)}
+    assert starts == set(range(FRAMES - 7 + 1))
+    bounds = video_frame_bounds(FRAMES, compression=COMPRESSION)
+    assert bounds[0].tolist() == [0, 1]  # the window from 0 has the one-frame causal start
+
+
+def test_some_samples_hold_a_whole_stream_clean():
+    rng = np.random.default_rng(1)
+    vpos = video_positions(400, 4, 1, 1, FPS, compression=COMPRESSION)
+    apos = audio_positions(400, 18)
+    vmask, amask = stage.conditioning_masks(400, 4, 1, apos, vpos, rng)
+    held_picture = ((vmask == 0).all(1) & (amask == 1).all(1)).float().mean()
+    held_sound = ((amask == 0).all(1) & (vmask == 1).all(1)).float().mean()
+    assert abs(held_picture - stage.HELD_PICTURE_SHARE) < 0.05
+    assert abs(held_sound - stage.HELD_SOUND_SHARE) < 0.05
+
+
+def _tiny():
+    config = builtin_config()
+    config["transformer"].update(num_layers=1, in_channels=16, out_channels=16)
+    cfg = transformer_config(config)
+    transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
+    initialize(transformer, conditioner, 0)
+    return transformer, conditioner
+
+
+def _run(ds, tmp_path, stop_at=None, **kwargs):
+    transformer, conditioner = _tiny()
+    return stage.train_transformer(
+        transformer,
+        conditioner,
+        ds,
+        torch.zeros(1, 384, 7),
+        steps=6,
+        batch=2,
+        lr=1e-3,
+        seed=0,
+        max_tokens=64,
+        window=5,
+        state=tmp_path / "state.pt",
+        stop_at=stop_at,
+        **kwargs,
+    )
+
+
+def test_a_stopped_run_resumes_to_the_same_weights(tmp_path):
+    ds = _dataset(channels=16)
+    straight = _run(ds, tmp_path / "a")
+    assert straight.finished
+    assert all(torch.isfinite(p).all() for p in straight.transformer.parameters())
+    (tmp_path / "b").mkdir()
+    stopped = _run(ds, tmp_path / "b", stop_at=0.0)  # time is up after the first step
+    assert not stopped.finished and stopped.step == 1 and (tmp_path / "b" / "state.pt").exists()
+    resumed = _run(ds, tmp_path / "b")
+    assert resumed.finished
+    for a, b in zip(straight.transformer.parameters(), resumed.transformer.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
