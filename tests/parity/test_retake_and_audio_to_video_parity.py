@@ -14,9 +14,8 @@ from talkies.model.sampling.denoise import sample_clip
 from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.schedule import ltx2_sigmas
 from talkies.model.sampling.time_window import TimeWindow, keep_stream, retake_window
-from talkies.model.text.conditioner import PromptEmbedding
 
-from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint
+from ltx_oracle import checkpoint_tensors, random_prompt, reference_transformer, tiny_config, write_checkpoint
 
 pytest.importorskip("ltx_pipelines")
 from ltx_core.components.diffusion_steps import EulerDiffusionStep  # noqa: E402
@@ -83,15 +82,7 @@ def _model_and_prompts(tmp_path, seed: int):
         write_checkpoint(tmp_path / "m.safetensors", config, checkpoint_tensors(ref, None))
     )
     g = torch.Generator().manual_seed(seed)
-    dims = (ours.cfg.caption_channels,) * 2 if ours.cfg.caption_projection else (32, 16)
-    ctx, neg = (
-        PromptEmbedding(
-            torch.randn(1, 5, dims[0], generator=g),
-            torch.randn(1, 5, dims[1], generator=g),
-            torch.ones(1, 5, dtype=torch.bool),
-        )
-        for _ in range(2)
-    )
+    ctx, neg = random_prompt(ours, g), random_prompt(ours, g)
     return ref, ours, ctx, neg
 
 

@@ -13,11 +13,11 @@ from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.latents import audio_positions, audio_tokens, video_positions, video_tokens
 from talkies.model.sampling.loop import Denoiser, LatentState, add_noise, denoise
 from talkies.model.sampling.schedule import DISTILLED_SIGMAS, check_sigmas, ltx2_sigmas, parse_sigmas
-from talkies.model.text.conditioner import PromptEmbedding
 
 from ltx_oracle import (
     FirstReleaseCrossTimesteps,
     checkpoint_tensors,
+    random_prompt,
     reference_transformer,
     tiny_config,
     write_checkpoint,
@@ -118,17 +118,7 @@ def test_guided_loop_matches_reference(tmp_path, generation, batch_passes, skip_
     g = torch.Generator().manual_seed(4)
     video0, audio0 = torch.zeros(1, 16, 3, 2, 3), torch.zeros(1, 8, 6, 2)
     cond = torch.randn(1, 16, 1, 2, 3, generator=g)
-    dims = (ours.cfg.caption_channels,) * 2 if ours.cfg.caption_projection else (32, 16)
-    ctx = PromptEmbedding(
-        torch.randn(1, 5, dims[0], generator=g),
-        torch.randn(1, 5, dims[1], generator=g),
-        torch.ones(1, 5, dtype=torch.bool),
-    )
-    neg = PromptEmbedding(
-        torch.randn(1, 5, dims[0], generator=g),
-        torch.randn(1, 5, dims[1], generator=g),
-        torch.ones(1, 5, dtype=torch.bool),
-    )
+    ctx, neg = random_prompt(ours, g), random_prompt(ours, g)
     vg = Guidance(cfg=3.0, stg=1.0, stg_blocks=(1,), rescale=0.7, modality=3.0, skip_step=skip_step)
     ag = Guidance(cfg=7.0, stg=1.0, stg_blocks=(0,), rescale=0.7, modality=3.0)
     vp = MultiModalGuiderParams(

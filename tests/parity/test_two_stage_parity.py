@@ -16,11 +16,10 @@ from talkies.model.sampling.compression import LTX2_COMPRESSION
 from talkies.model.sampling.denoise import sample_clip
 from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.schedule import DISTILLED_STAGE2_SIGMAS, ltx2_sigmas
-from talkies.model.text.conditioner import PromptEmbedding
 from talkies.model.video_vae.blocks import LatentStatistics
 from talkies.model.video_vae.upsampler import upsample_latent
 
-from ltx_oracle import checkpoint_tensors, reference_transformer, tiny_config, write_checkpoint
+from ltx_oracle import checkpoint_tensors, random_prompt, reference_transformer, tiny_config, write_checkpoint
 from vae_oracle import reference_upsampler, write_upsampler
 
 pytest.importorskip("ltx_pipelines")
@@ -78,15 +77,7 @@ def test_two_stage_latents_match_reference(tmp_path):
         stats.get_buffer("mean-of-means").copy_(mean)
         stats.get_buffer("std-of-means").copy_(std)
     low_first, high_first = torch.randn(1, 16, 1, 2, 3, generator=g), torch.randn(1, 16, 1, 4, 6, generator=g)
-    dims = (ours.cfg.caption_channels,) * 2 if ours.cfg.caption_projection else (32, 16)
-    ctx, neg = (
-        PromptEmbedding(
-            torch.randn(1, 5, dims[0], generator=g),
-            torch.randn(1, 5, dims[1], generator=g),
-            torch.ones(1, 5, dtype=torch.bool),
-        )
-        for _ in range(2)
-    )
+    ctx, neg = random_prompt(ours, g), random_prompt(ours, g)
     vg = Guidance(cfg=3.0, stg=1.0, stg_blocks=(1,), rescale=0.7, modality=3.0)
     ag = Guidance(cfg=7.0, stg=1.0, stg_blocks=(0,), rescale=0.7, modality=3.0)
     sigmas, refine = ltx2_sigmas(3), torch.tensor(DISTILLED_STAGE2_SIGMAS)

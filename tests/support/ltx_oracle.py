@@ -180,3 +180,16 @@ def write_text_checkpoint(path: Path, generation: str, seed: int = 1) -> tuple[P
     config = tiny_config(generation)
     processor = reference_text_processor(config, seed=seed)
     return write_checkpoint(path, config, checkpoint_tensors(None, processor)), processor
+
+
+def random_prompt(transformer, generator: torch.Generator, tokens: int = 5):
+    """A random prompt embedding of the widths ``transformer`` (ours) takes, all tokens valid."""
+    from talkies.model.text.conditioner import PromptEmbedding
+
+    cfg = transformer.cfg
+    video_dim, audio_dim = (cfg.caption_channels,) * 2 if cfg.caption_projection else (32, 16)
+    return PromptEmbedding(
+        torch.randn(1, tokens, video_dim, generator=generator),
+        torch.randn(1, tokens, audio_dim, generator=generator),
+        torch.ones(1, tokens, dtype=torch.bool),
+    )
