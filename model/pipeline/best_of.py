@@ -12,7 +12,7 @@ what a face or a ball is, which only the toy world's renderer tells (``toyworld/
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
@@ -94,6 +94,11 @@ def best_index(scores: Sequence[CandidateScore]) -> int:
     return max(scored, key=lambda k: scores[k].score) if scored else 0
 
 
+def score_lines(scores: Sequence[CandidateScore], kept: int) -> list[str]:
+    """One line per candidate, the kept one marked: what the CLI prints and the node shows."""
+    return [f"{'kept' if k == kept else '    '}  {s.summary()}" for k, s in enumerate(scores)]
+
+
 def batch_fits(model: TalkiesModel, latent: AVLatent, prompt: PromptEmbedding, candidates: int) -> bool:
     """Whether ``candidates`` copies of ``latent`` sample as one batch on the model's device."""
     transformer = model.transformer
@@ -120,11 +125,22 @@ def sample_candidates(
     batched: bool,
     **sampling,
 ) -> list[AVLatent]:
-    """One sampled clip per seed; ``sampling``: :func:`sample`'s keywords besides the noise."""
+    """One sampled clip per seed; ``sampling``: :func:`sample`'s keywords besides the noise. One by
+    one, ``on_step`` counts the steps on over the candidates (candidate k's step i is k·steps + i)."""
     if batched:
         out = sample(model, latent.repeated(len(seeds)), prompt, negative, seeds=list(seeds), **sampling)
         return [out.row(k) for k in range(len(seeds))]
-    return [sample(model, latent, prompt, negative, seed=s, **sampling) for s in seeds]
+    on_step = sampling.pop("on_step", None)
+
+    def counted_on(k: int) -> Callable[[StepPreview], None] | None:
+        if on_step is None:
+            return None
+        return lambda p: on_step(replace(p, step=k * p.total + p.step, total=len(seeds) * p.total))
+
+    return [
+        sample(model, latent, prompt, negative, seed=s, on_step=counted_on(k), **sampling)
+        for k, s in enumerate(seeds)
+    ]
 
 
 def best_of(
@@ -144,8 +160,7 @@ def best_of(
     tiling: VideoTiling | None = DEFAULT_TILING,
 ) -> BestOf:
     """``candidates`` clips of one ``latent`` (a batch of one) from seeds ``seed`` on, the best
-    kept. ``batch``: sample them as one batch (True), one by one (False), or as memory allows;
-    one by one, ``on_step`` sees each candidate's steps in turn."""
+    kept. ``batch``: sample them as one batch (True), one by one (False), or as memory allows."""
     if latent.batch != 1:
         raise ValueError(
             f"best of N chooses among seeds of one clip; this latent is a batch of {latent.batch}"

@@ -72,6 +72,27 @@ def test_the_kept_candidate_is_the_seed_whose_own_clip_scores_highest(quick_mode
         assert best.images.shape == alone[winner].images.shape
 
 
+def test_progress_counts_on_over_candidates_sampled_one_by_one(quick_model, setting):
+    latent, pos, neg, sampling = setting
+    steps = len(sampling["sigmas"]) - 1
+    for batched, expected in (
+        (True, [(i, steps) for i in range(1, steps + 1)]),
+        (False, [(i, 3 * steps) for i in range(1, 3 * steps + 1)]),
+    ):
+        seen = []
+        sample_candidates(
+            quick_model,
+            latent,
+            pos,
+            neg,
+            [1, 2, 3],
+            batched=batched,
+            on_step=lambda p, seen=seen: seen.append((p.step, p.total)),
+            **sampling,
+        )
+        assert seen == expected
+
+
 def test_generate_with_candidates_returns_the_best_and_every_score(quick_model):
     clip = generate(quick_model, PROMPT, frames=FRAMES, seed=4, candidates=3)
     assert [s.seed for s in clip.candidates] == [4, 5, 6]
