@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from ..model.media.image_prep import load_image
+from ..model.pipeline.best_of import MAX_CANDIDATES, check_candidates, score_lines
 from ..model.pipeline.generate import generate
 from ..model.pipeline.two_stage import generate_two_stage, load_upsampler
 from .model_options import (
@@ -18,6 +20,7 @@ from .model_options import (
     output_destination,
     report_saved,
     save_clip,
+    whole_number,
 )
 
 
@@ -31,6 +34,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
     p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
+    p.add_argument(
+        "--candidates",
+        type=whole_number("candidates", check_candidates),
+        default=1,
+        metavar="N",
+        help=f"best of N (1 to {MAX_CANDIDATES}): sample seeds --seed … --seed + N − 1, score each clip's "
+        "sync (AV-Align and the sound-to-motion lag) and keep the best",
+    )
     p.add_argument(
         "--two-stage",
         type=Path,
@@ -51,6 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 # The arguments passed to ``generate`` as they are.
 GENERATE_OPTIONS = (
+    "candidates",
     "negative",
     "image_strength",
     "width",
@@ -79,7 +91,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--refiner-lora is for the second stage: give --two-stage UPSCALER too")
     else:
         clip = generate(model, args.prompt, **options)
-    metadata = {"prompt": args.prompt, "seed": args.seed, "model": model.path.name}
+    for line in score_lines(clip.candidates, clip.kept):
+        print(line, file=sys.stderr)
+    seed = clip.candidates[clip.kept].seed if clip.candidates else args.seed
+    metadata = {"prompt": args.prompt, "seed": seed, "model": model.path.name}
     path, delivery = save_clip(destination, args, clip.images, clip.fps, clip.audio, metadata=metadata)
     made = f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s"
     report_saved(path, delivery, made)

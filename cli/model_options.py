@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -52,14 +53,22 @@ def lora_choice(text: str) -> tuple[Path, float]:
         return Path(text), 1.0
 
 
-def _seed(text: str) -> int:
-    try:
-        return check_seed(int(text))
-    except ValueError as exc:
-        message = (
-            str(exc) if text.strip().lstrip("+-").isdigit() else f"seed must be a whole number; got {text!r}"
-        )
-        raise argparse.ArgumentTypeError(message) from None
+def whole_number(name: str, check: Callable[[int], int]) -> Callable[[str], int]:
+    """An argparse type: a whole number that ``check`` accepts, else its message (exit status 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            return check(int(text))
+        except ValueError as exc:
+            whole = text.strip().lstrip("+-").isdigit()
+            raise argparse.ArgumentTypeError(
+                str(exc) if whole else f"{name} must be a whole number; got {text!r}"
+            ) from None
+
+    return parse
+
+
+_seed = whole_number("seed", check_seed)
 
 
 def open_model(args: argparse.Namespace) -> TalkiesModel:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 
+from ..model.pipeline.best_of import MAX_CANDIDATES, best_of, score_lines
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.sample import (
     LatentColours,
@@ -16,7 +17,7 @@ from ..model.pipeline.sample import (
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
-from .inputs import guidance_input, problem_with, seed_input, steps_input
+from .inputs import guidance_input, int_input, problem_with, seed_input, steps_input
 from .latent_dict import model_clip, to_latent_dict
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
@@ -68,8 +69,26 @@ class TalkiesSampler(io.ComfyNode):
                     "Per-stream guidance (from Talkies Guidance); without it the model's "
                     "recommended guidance."
                 ),
+                int_input(
+                    "candidates",
+                    1,
+                    1,
+                    MAX_CANDIDATES,
+                    "Best of N: sample seeds seed … seed + N − 1 (one batch when memory allows), decode "
+                    "each, score how well its sound lands on its motion (AV-Align and the sound-to-motion "
+                    "lag) and keep the best. 1: just this seed.",
+                    optional=True,
+                ),
             ],
-            outputs=[io.Latent.Output(display_name="latent")],
+            outputs=[
+                io.Latent.Output(display_name="latent"),
+                io.String.Output(
+                    "scores",
+                    display_name="scores",
+                    tooltip="With candidates above 1, one line per candidate: its seed, sync score, "
+                    "AV-Align, lag and correlation, the kept one marked. Empty otherwise.",
+                ),
+            ],
         )
 
     @classmethod
@@ -87,6 +106,7 @@ class TalkiesSampler(io.ComfyNode):
         sigmas: str = "",
         preview: bool = True,
         guidance: GuidanceChoice | None = None,
+        candidates: int = 1,
     ) -> io.NodeOutput:
         clip, fps_known = model_clip(model, latent)
         if not fps_known:
@@ -98,20 +118,26 @@ class TalkiesSampler(io.ComfyNode):
         progress = host.Progress(len(schedule) - 1)
 
         def on_step(step: StepPreview) -> None:
+            nonlocal progress
             host.check_interrupt()
+            if step.total != progress.total:  # best of N, sampled one candidate after another
+                progress = host.Progress(step.total)
             picture = None if colours is None else colours.filmstrip_from_tokens(step.video_x0, f, h, w)
             progress.update(step.step, picture)
 
         host.check_interrupt()
-        out = sample(
-            model,
-            clip,
-            prompts.positive,
-            prompts.negative,
-            sigmas=schedule,
-            seed=seed,
-            video_guidance=video_guidance,
-            audio_guidance=audio_guidance,
-            on_step=on_step,
+        run = {
+            "sigmas": schedule,
+            "video_guidance": video_guidance,
+            "audio_guidance": audio_guidance,
+            "on_step": on_step,
+        }
+        if candidates == 1:
+            out = sample(model, clip, prompts.positive, prompts.negative, seed=seed, **run)
+            return io.NodeOutput(to_latent_dict(out), "")
+        best = best_of(
+            model, clip, prompts.positive, prompts.negative, candidates=candidates, seed=seed, **run
         )
-        return io.NodeOutput(to_latent_dict(out))
+        lines = score_lines(best.scores, best.kept)
+        host.tell(f"kept seed {best.scores[best.kept].seed} of {candidates} candidates")
+        return io.NodeOutput(to_latent_dict(best.latent), "\n".join(lines), ui={"text": lines})

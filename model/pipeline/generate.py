@@ -2,6 +2,7 @@
 
 prompt ─► encode_prompts ─► (positive, negative) context
 empty_latent ─► condition_on_image (optional) ─► sample ─► decode_video / decode_audio
+                     (or, with candidates=N: best_of, N seeds sampled, decoded, scored, the best kept)
 
 Each stage is its own module here, the one its node calls; this one runs them in order with
 the checkpoint's defaults, for the CLI, the evaluation and the tests.
@@ -21,12 +22,13 @@ from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
 from ..sampling.loop import StepPreview
+from .best_of import CandidateScore, best_of, candidate_seeds
 from .decode import decode_audio, decode_video
 from .defaults import defaults_for
 from .empty_clip import clip_frames, empty_latent
 from .image_conditioning import condition_on_image
 from .load import TalkiesModel
-from .sample import check_seed, sample, sigmas_for
+from .sample import sample, sigmas_for
 from .text_encode import encode_prompts
 
 
@@ -36,6 +38,8 @@ class GeneratedClip:
     audio: Waveform
     fps: Fraction
     latent: AVLatent
+    candidates: tuple[CandidateScore, ...] = ()  # with candidates=N: every seed's scores, in order
+    kept: int = 0  # which of them this clip is
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -57,6 +61,7 @@ class ClipRequest:
     audio_guidance: Guidance | None = None
     on_step: Callable[[StepPreview], None] | None = None
     isolate_modalities: bool = False
+    candidates: int = 1  # N > 1: the best of seeds seed … seed + N − 1 by measured sync
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -80,7 +85,7 @@ def plan_clip(model: TalkiesModel, request: ClipRequest) -> ClipPlan:
     frames = clip_frames(
         fps, d.frames, model.video_compression, seconds=request.seconds, frames=request.frames
     )
-    check_seed(request.seed)
+    candidate_seeds(request.seed, request.candidates)  # the seed and every candidate's
     width, height = request.width or d.width, request.height or d.height
     shape = empty_latent(model, width, height, frames, fps, device="meta")
     return ClipPlan(
@@ -104,6 +109,18 @@ def generate(model: TalkiesModel, prompt: str, **options: Any) -> GeneratedClip:
     pos, neg = encode_prompts(model, prompt, request.negative)
     guided = {"video_guidance": plan.video_guidance, "audio_guidance": plan.audio_guidance}
     run = {"seed": request.seed, "on_step": request.on_step, "isolate_modalities": request.isolate_modalities}
+    if request.candidates > 1:
+        best = best_of(
+            model, latent, pos, neg, candidates=request.candidates, sigmas=plan.sigmas, **guided, **run
+        )
+        return GeneratedClip(
+            images=best.images,
+            audio=best.audio,
+            fps=plan.fps,
+            latent=best.latent,
+            candidates=best.scores,
+            kept=best.kept,
+        )
     out = sample(model, latent, pos, neg, sigmas=plan.sigmas, **guided, **run)
     return GeneratedClip(
         images=decode_video(model, out), audio=decode_audio(model, out), fps=plan.fps, latent=out

@@ -99,11 +99,14 @@ def sample(
     isolate_modalities: bool = False,
     **noise_and_progress: Any,
 ) -> AVLatent:
-    """The model's transformer denoising ``latent``; ``noise_and_progress``: ``seed`` or ``generator``
-    (the stages of one generation share one), ``on_step``, as :func:`sample_clip` takes them.
+    """The model's transformer denoising ``latent``; ``noise_and_progress``: ``seed``, ``seeds`` (one
+    per clip of the batch) or ``generator`` (the stages of one generation share one), ``on_step``,
+    as :func:`sample_clip` takes them.
     ``isolate_modalities`` switches the audio↔video cross-attention off in every pass."""
     if noise_and_progress.get("seed") is not None:
         check_seed(noise_and_progress["seed"])
+    for seed in noise_and_progress.get("seeds") or ():
+        check_seed(seed)
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
     guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
     skips = ISOLATION if isolate_modalities else ()

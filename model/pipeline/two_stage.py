@@ -85,6 +85,8 @@ def generate_two_stage(
         )
     refiner = refiner or model
     request = ClipRequest(**options)
+    if request.candidates != 1:
+        raise ValueError("best of N candidates runs one-stage generation; leave out the two-stage upsampler")
     plan = plan_clip(model, request)
     space = model.video_compression.space
     if plan.width % (2 * space) or plan.height % (2 * space):

@@ -96,6 +96,43 @@ class AVLatent:
     def with_video_mask(self, mask: torch.Tensor | None) -> AVLatent:
         return replace(self, video_mask=mask)
 
+    def repeated(self, copies: int) -> AVLatent:
+        """A batch of ``copies`` of this one clip, masks, keyframes and references with it."""
+        if self.batch != 1:
+            raise ValueError(f"repeat one clip, not a batch of {self.batch}")
+
+        def rows(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.expand(copies, *t.shape[1:]).clone()
+
+        return replace(
+            self,
+            video=rows(self.video),
+            audio=rows(self.audio),
+            video_mask=rows(self.video_mask),
+            audio_mask=rows(self.audio_mask),
+            keyframes=tuple(replace(k, latent=rows(k.latent)) for k in self.keyframes),
+            references=tuple(replace(r, latent=rows(r.latent)) for r in self.references),
+        )
+
+    def row(self, index: int) -> AVLatent:
+        """Clip ``index`` of the batch alone (a mask shared by the whole batch stays shared)."""
+
+        if not 0 <= index < self.batch:
+            raise IndexError(f"clip {index} of a batch of {self.batch}")
+
+        def one(t: torch.Tensor | None) -> torch.Tensor | None:
+            return t if t is None or t.shape[0] == 1 else t[index : index + 1]
+
+        return replace(
+            self,
+            video=one(self.video),
+            audio=one(self.audio),
+            video_mask=one(self.video_mask),
+            audio_mask=one(self.audio_mask),
+            keyframes=tuple(replace(k, latent=one(k.latent)) for k in self.keyframes),
+            references=tuple(replace(r, latent=one(r.latent)) for r in self.references),
+        )
+
 
 def empty_av_latent(
     width: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -88,6 +88,7 @@ def sample_clip(
     sigmas: torch.Tensor,
     *,
     seed: int | None = None,
+    seeds: Sequence[int] | None = None,
     generator: torch.Generator | None = None,
     video_guidance: Guidance = NO_GUIDANCE,
     audio_guidance: Guidance = NO_GUIDANCE,
@@ -101,10 +102,12 @@ def sample_clip(
 
     Noise is drawn from a CPU generator seeded with ``seed`` (video first, then audio, in
     token order), scaled by the first σ so a partial schedule refines rather than replaces;
-    or from ``generator`` as it stands, so stages of one generation continue one noise stream.
+    or from ``generator`` as it stands, so stages of one generation continue one noise stream;
+    or, with ``seeds`` (one per clip of the batch), clip k's from its own generator seeded
+    ``seeds[k]``, so that it is the noise a batch of one with ``seed=seeds[k]`` draws.
     """
-    if (seed is None) == (generator is None):
-        raise ValueError("give the noise a seed or a generator (one of them)")
+    if sum(x is not None for x in (seed, seeds, generator)) != 1:
+        raise ValueError("give the noise a seed, one seed per clip, or a generator (one of them)")
     sigmas = check_sigmas(sigmas)
     device, dtype = next(model.parameters()).device, model.dtype
     b = latent.batch
@@ -116,7 +119,10 @@ def sample_clip(
         video_guidance = NO_GUIDANCE
     if not bool((audio.mask > 0).any()):
         audio_guidance = NO_GUIDANCE
-    generator = generator if generator is not None else torch.Generator().manual_seed(int(seed))
+    if seeds is not None:
+        generator = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    elif generator is None:
+        generator = torch.Generator().manual_seed(int(seed))
     scale = float(sigmas[0])
     video, audio = add_noise(video, generator, scale), add_noise(audio, generator, scale)
     denoiser = Denoiser(

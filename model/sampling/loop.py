@@ -7,7 +7,7 @@ token positions. Noise comes from a CPU generator so a seed gives the same clip 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -39,10 +39,20 @@ class LatentState:
         )
 
 
-def add_noise(state: LatentState, generator: torch.Generator, scale: float = 1.0) -> LatentState:
+def draw_noise(shape: torch.Size, generator: torch.Generator | Sequence[torch.Generator]) -> torch.Tensor:
+    """Gaussian noise on the CPU: from one generator, or row k of the batch from generator k."""
+    if isinstance(generator, torch.Generator):
+        return torch.randn(shape, generator=generator, dtype=torch.float32, device="cpu")
+    if len(generator) != shape[0]:
+        raise ValueError(f"{len(generator)} noise generators for a batch of {shape[0]}; give one per clip")
+    return torch.cat([draw_noise((1, *shape[1:]), g) for g in generator])
+
+
+def add_noise(
+    state: LatentState, generator: torch.Generator | Sequence[torch.Generator], scale: float = 1.0
+) -> LatentState:
     """Replace the generated part with Gaussian noise drawn on the CPU (token layout)."""
-    noise = torch.randn(state.latent.shape, generator=generator, dtype=torch.float32, device="cpu")
-    noise = noise.to(device=state.latent.device, dtype=state.latent.dtype)
+    noise = draw_noise(state.latent.shape, generator).to(device=state.latent.device, dtype=state.latent.dtype)
     m = (state.mask * scale)[..., None].to(state.latent.dtype)
     return replace(state, latent=noise * m + state.latent * (1 - m))
 

@@ -4,7 +4,8 @@ Batching saves the per-pass overhead and fills the device better, at the price o
 every pass's activations at once. On CUDA the passes are batched when the device's free
 memory (the caching allocator's reserve included) comfortably holds the extra activations;
 on other devices, where batching gains little once the work is large, when the batch is
-small enough to be overhead-bound.
+small enough to be overhead-bound. The same rule on CUDA decides whether several clips of one
+generation (best-of-N candidates) sample as one batch.
 """
 
 from __future__ import annotations
@@ -53,4 +54,17 @@ def should_batch(passes: int, pass_bytes: int, free_bytes: int | None) -> bool:
         return False
     if free_bytes is None:
         return pass_bytes * passes <= CPU_BATCH_LIMIT
-    return (passes - 1) * pass_bytes * HEADROOM <= free_bytes
+    return _extra_copies_fit(passes, pass_bytes, free_bytes)
+
+
+def should_batch_clips(clips: int, clip_bytes: int, free_bytes: int | None) -> bool:
+    """Sample ``clips`` clips of ``clip_bytes`` activations each (one pass) as one batch, given the
+    device's free memory. A device without a memory query (the CPU) always batches: host memory
+    holds a few clips' activations, and one batch pays each step's per-pass overhead once."""
+    if clips < 2:
+        return False
+    return free_bytes is None or _extra_copies_fit(clips, clip_bytes, free_bytes)
+
+
+def _extra_copies_fit(copies: int, each_bytes: int, free_bytes: int) -> bool:
+    return (copies - 1) * each_bytes * HEADROOM <= free_bytes

@@ -19,12 +19,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from talkies.model.media.onsets import detect_onsets  # noqa: E402
+from talkies.model.media.sync.av_align import av_align  # noqa: E402
+from talkies.model.media.sync.flow import frame_flows  # noqa: E402
 from talkies.toyworld import parse_caption  # noqa: E402
 from talkies.toyworld.metrics import evaluate_clip  # noqa: E402
 from talkies.toyworld.metrics.adherence import adherence, observe  # noqa: E402
 from talkies.toyworld.metrics.audio_scene import describe_audio  # noqa: E402
-from talkies.toyworld.metrics.av_align import av_align  # noqa: E402
-from talkies.toyworld.metrics.flow import frame_flows  # noqa: E402
 from talkies.toyworld.metrics.impact_sync import impact_sync  # noqa: E402
 from talkies.toyworld.metrics.lip_sync import face_mouth, lip_sync  # noqa: E402
 

@@ -9,7 +9,7 @@ from talkies.model.sampling import loop as sampling
 from talkies.model.sampling import pass_batching
 from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.loop import Denoiser, LatentState
-from talkies.model.sampling.pass_batching import pass_activation_bytes, should_batch
+from talkies.model.sampling.pass_batching import pass_activation_bytes, should_batch, should_batch_clips
 from talkies.model.text.conditioner import PromptEmbedding
 
 from tiny_av import tiny_config, tiny_streams, tiny_transformer
@@ -23,6 +23,13 @@ def test_decision_rules():
     assert not should_batch(4, 100 * MiB, None)  # large CPU work: no gain, more memory
     assert should_batch(4, 1000 * MiB, 8000 * MiB)  # 3 extra passes, twice over, fit in 8 GB
     assert not should_batch(4, 1000 * MiB, 5000 * MiB)
+
+
+def test_clip_batching_rules():
+    assert not should_batch_clips(1, 1, None)  # one clip: nothing to batch
+    assert should_batch_clips(8, 1000 * MiB, None)  # the CPU batches candidates whatever their size
+    assert should_batch_clips(4, 1000 * MiB, 8000 * MiB)  # 3 extra clips, twice over, fit in 8 GB
+    assert not should_batch_clips(4, 1000 * MiB, 5000 * MiB)
 
 
 def test_activation_estimate_scales_with_work():

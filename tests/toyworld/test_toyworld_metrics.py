@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 from talkies.model.media.onsets import detect_onsets
+from talkies.model.media.sync.av_align import av_align, intersection_over_union
+from talkies.model.media.sync.flow import frame_flows
 from talkies.toyworld import BallSpec, build_spec, parse_caption, render
 from talkies.toyworld.metrics import evaluate_clip
 from talkies.toyworld.metrics.adherence import adherence, colour_name, observe
 from talkies.toyworld.metrics.audio_scene import describe_audio
-from talkies.toyworld.metrics.av_align import av_align, intersection_over_union
 from talkies.toyworld.metrics.delivery import integrated_loudness, stream_timing, true_peak_db
-from talkies.toyworld.metrics.flow import frame_flows
 from talkies.toyworld.metrics.impact_sync import impact_sync
 from talkies.toyworld.metrics.lip_sync import face_mouth, lip_sync
 from talkies.toyworld.metrics.tracking import track_objects

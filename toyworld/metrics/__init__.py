@@ -2,8 +2,9 @@
 
 ``evaluate_clip`` runs them all on one clip; ``table.evaluate_many`` and ``write_table``
 make a table over many. Each family lives in its own module: impact sync
-(``impact_sync``), lip sync (``lip_sync``), adherence to a caption (``adherence``),
-AV-Align and an onset-vs-motion lag (``av_align``, ``motion_lag``), delivery (``delivery``).
+(``impact_sync``), lip sync (``lip_sync``), adherence to a caption (``adherence``), delivery
+(``delivery``). AV-Align and the onset-vs-motion lag hold for any clip, so they live in the
+model core (``model/media/sync``), where best-of-N sampling ranks candidates by them.
 """
 
 from .evaluate import evaluate_clip

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ...model.media.arrays import Array, as_channels, as_frames
 from ...model.media.fps import as_fps
-from ...model.media.onsets import detect_onsets, onset_envelope
+from ...model.media.onsets import detect_onsets
+from ...model.media.sync.measure import measure_sync
 from ..caption_parse import parse_caption
 from .adherence import adherence, colour_name, observe
-from .arrays import Array, as_channels, as_frames
 from .audio_scene import describe_audio
-from .av_align import av_align
 from .delivery import delivery, stream_timing
-from .flow import frame_flows
 from .impact_sync import impact_sync
 from .lip_sync import face_mouth, lip_sync
-from .motion_lag import audio_flux_per_frame, motion_change, motion_lag
 from .tracking import track_objects
 from .visual_contacts import visual_contacts
 
@@ -47,8 +45,6 @@ def evaluate_clip(
     scene = track_objects(video)
     contacts = visual_contacts(scene)
     onsets = detect_onsets(mono, sr)
-    flows, scale = frame_flows(video)
-    flux, hop_s, _ = onset_envelope(mono, sr)
     audio = describe_audio(mono, sr)
 
     result = {
@@ -70,10 +66,7 @@ def evaluate_clip(
         ],
         "impacts": impact_sync([c.frame / rate for c in contacts], onsets.times, rate),
         "lip_sync": lip_sync(face_mouth(video, scene), mono, sr, rate),
-        "av_align": av_align(flows, scale, mono, sr, rate),
-        "motion_lag": motion_lag(
-            motion_change(flows, scale), audio_flux_per_frame(flux, hop_s, count, rate), rate
-        ),
+        **measure_sync(video, rate, mono, sr),
         "audio": {key: audio[key] for key in ("ambience", "music", "manner", "pacing")},
         "delivery": delivery(channels, sr, count, rate),
         "adherence": None,

@@ -14,8 +14,8 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ...model.media.spectral import frame_rms
+from ...model.media.sync.xcorr import best_lag, pearson
 from .tracking import Scene
-from .xcorr import best_lag, pearson
 
 FACE_MIN_AREA_SHARE = 0.03
 FACE_MIN_PRESENCE = 0.8

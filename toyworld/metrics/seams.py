@@ -17,8 +17,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ...model.media.arrays import as_channels, as_frames
 from ...model.media.onsets import onset_envelope
-from .arrays import as_channels, as_frames
 
 JUMP_WINDOW_S = 0.001
 

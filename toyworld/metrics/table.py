@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import Array
+from ...model.media.arrays import Array
 from .evaluate import evaluate_clip
 
 HEADLINES = (

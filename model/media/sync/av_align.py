@@ -21,7 +21,7 @@ from math import gcd
 import numpy as np
 from scipy import signal
 
-from ...model.media.spectral import mel_filterbank, power_spectrogram
+from ..spectral import mel_filterbank, power_spectrogram
 
 LIBROSA_SR = 22050
 N_FFT, HOP, N_MELS = 2048, 512, 128

@@ -14,6 +14,8 @@ import numpy as np
 from .flow import warp
 from .xcorr import best_lag
 
+MAX_LAG_S = 0.5  # the widest audio-motion offset searched, either way
+
 
 def motion_change(flows: np.ndarray, scale: float) -> np.ndarray:
     """(F,) mean |acceleration| of the flow at each frame, original pixels per frame squared
@@ -36,7 +38,9 @@ def audio_flux_per_frame(flux: np.ndarray, hop_s: float, frames: int, fps: float
     return out
 
 
-def motion_lag(change: np.ndarray, audio_per_frame: np.ndarray, fps: float, max_lag_s: float = 0.5) -> dict:
+def motion_lag(
+    change: np.ndarray, audio_per_frame: np.ndarray, fps: float, max_lag_s: float = MAX_LAG_S
+) -> dict:
     found = best_lag(change, audio_per_frame, max(1, round(max_lag_s * fps)))
     if found is None:
         return {"lag_ms": None, "correlation": None}
