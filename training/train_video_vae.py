@@ -141,6 +141,7 @@ def train_video_vae(
     focus_objects: bool = False,
     moving_weight: float = 0.0,
     motion_weight: float = 1.0,
+    decoder_only: bool = False,
     save_every: int = 0,
     section: dict = VIDEO_VAE,
     state: Path | None = None,
@@ -152,14 +153,18 @@ def train_video_vae(
 
     With ``state``, the run saves weights, optimizer and schedule there every
     ``state_every_s`` seconds and resumes from it when it exists; at ``stop_at``
-    (``time.time()``) it saves and returns early, without writing ``out``."""
+    (``time.time()``) it saves and returns early, without writing ``out``.
+
+    ``decoder_only`` trains the decoder alone on a frozen encoder: the latents a transformer
+    was trained on stay as they were, and a sharper decoder can replace the old one."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     encoder, decoder = new_video_vae(section)
     if start_from is not None:
         load_pair(start_from, encoder, decoder)
     encoder, decoder = encoder.to(device), decoder.to(device)
-    params = list(encoder.parameters()) + list(decoder.parameters())
+    encoder.requires_grad_(not decoder_only)
+    params = list(decoder.parameters()) + ([] if decoder_only else list(encoder.parameters()))
     optimizer = OneCycle(torch.optim.Adam(params, lr=lr), steps=steps, warmup=0.02)
     first = 1
     if state is not None and state.exists():
@@ -175,13 +180,14 @@ def train_video_vae(
     progress = Progress("video VAE (objects)" if focus_objects else "video VAE", steps)
     crop = _object_crop if focus_objects else _crop
     feed = batches(list(train_seeds), batch, rng)
-    encoder.train()
+    encoder.train(not decoder_only)
     decoder.train()
     last_state = time.monotonic()
     for step in range(first, steps + 1):
         clips = [clip_for_seed(s).pixels for s in next(feed)]
         target = torch.stack([crop(c, crop_frames, crop_side, rng) for c in clips]).to(device)
-        mean, _ = encoder(target)
+        with torch.set_grad_enabled(not decoder_only):
+            mean, _ = encoder(target)
         z = mean + LATENT_NOISE * mean.detach().std() * torch.randn_like(mean)
         recon = decoder(z)
         pixel, motion = reconstruction_loss(recon, target, focus_objects, moving_weight, motion_weight)

@@ -71,3 +71,27 @@ def test_a_bounce_smoothed_in_time_costs_more_motion_loss_with_the_moving_weight
     _, exact = reconstruction_loss(target, target, True, moving_weight=16.0, motion_weight=4.0)
     assert exact == 0
     assert heavy > 20 * plain
+
+
+def test_decoder_only_training_leaves_the_encoder_and_its_latents_as_they_were(tmp_path):
+    from talkies.training.recipe import VAE_SEEDS
+    from talkies.training.train_video_vae import train_video_vae
+    from talkies.training.vae_files import load_video_vae, new_video_vae, save_pair
+
+    start = save_pair(tmp_path / "start.safetensors", *new_video_vae())
+    out = train_video_vae(
+        tmp_path / "tuned.safetensors",
+        steps=2,
+        batch=1,
+        crop_frames=5,
+        crop_side=32,
+        train_seeds=VAE_SEEDS,
+        lr=1e-3,
+        start_from=start,
+        decoder_only=True,
+    )
+    (enc0, dec0), (enc1, dec1) = load_video_vae(start), load_video_vae(out)
+    for a, b in zip(enc0.state_dict().values(), enc1.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    changed = [not torch.equal(a, b) for a, b in zip(dec0.parameters(), dec1.parameters(), strict=True)]
+    assert any(changed)
