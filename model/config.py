@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Generation = Literal["2.0", "2.3"]
+Generation = Literal["2.0", "2.3", "2.5"]
 RopeType = Literal["interleaved", "split"]
 
 # Gemma 3 12B, the text encoder LTX-2 ships with: hidden size and hidden states (48 layers + embeddings).
@@ -102,6 +102,14 @@ class TransformerConfig:
     gated_attention: bool = False
     cross_attention_adaln: bool = False
     middle_positions: bool = True
+    video_ff_bias: bool = True
+    audio_ff_bias: bool = True
+    # With cross-attention AdaLN: whether a timestep MLP adds to the text keys' and values'
+    # static modulation table (off makes them depend on the prompt alone).
+    prompt_adaln: bool = True
+    # A learned vector added to the tokens whose latent encodes one standalone pixel frame
+    # (the clip's first latent frame: the video VAE is causal).
+    first_frame_embedding: bool = False
     generation: Generation = "2.0"
     video_connector: ConnectorConfig = field(default_factory=ConnectorConfig)
     audio_connector: ConnectorConfig = field(default_factory=ConnectorConfig)
@@ -125,10 +133,21 @@ class TransformerConfig:
         return self.caption_channels if self.caption_projection else self.audio_dim
 
     @property
-    def av_cross_uses_own_timesteps(self) -> bool:
-        """LTX-2.0 modulates A/V cross-attention with each stream's own per-token timesteps;
-        LTX-2.3 uses the other stream's σ."""
+    def av_cross_shift_scale_uses_own_timesteps(self) -> bool:
+        """The timesteps of the shift and scale on an A/V cross-attention input: each stream's
+        own per-token timesteps (LTX-2.0 and LTX-2.5) or the other stream's σ (LTX-2.3)."""
+        return self.generation != "2.3"
+
+    @property
+    def av_cross_gate_uses_own_timesteps(self) -> bool:
+        """The gate on an A/V cross-attention output: own per-token timesteps in LTX-2.0 only;
+        LTX-2.3 and LTX-2.5 use the other stream's σ."""
         return self.generation == "2.0"
+
+    @property
+    def prompt_timestep_modulation(self) -> bool:
+        """Whether the text keys and values get a timestep-dependent modulation (prompt AdaLN)."""
+        return self.cross_attention_adaln and self.prompt_adaln
 
     @property
     def adaln_coefficients(self) -> int:
@@ -139,13 +158,47 @@ def _tuple(value: Any, default: tuple[int, ...]) -> tuple[int, ...]:
     return default if value is None else tuple(int(v) for v in value)
 
 
+# Transformer switches (ltx-core 1.2.0 names) that only LTX-2.5 configs set to these values.
+_LTX25_SWITCHES: dict[str, bool] = {
+    "ff_bias": False,
+    "audio_ff_bias": False,
+    "use_prompt_adaln_single": False,
+    "use_keyframes_abs_pos_embedding": True,
+}
+# Top-level metadata naming the Gemma 4 build an LTX-2.5 checkpoint was trained with.
+GEMMA_SOURCE_KEY = "gemma_source_checkpoint"
+
+
+def model_version(metadata: dict[str, str] | None) -> tuple[int, ...]:
+    """A checkpoint's ``model_version`` as numbers ("2.5.0" → (2, 5, 0)), up to the first part that
+    is not one ("2.4-rc2" → (2, 4)); () when unset."""
+    numbers = []
+    for part in (metadata or {}).get("model_version", "").replace("-", ".").split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers)
+
+
+def _ltx25_markers(transformer: dict[str, Any], metadata: dict[str, str]) -> bool:
+    return GEMMA_SOURCE_KEY in metadata or any(
+        k in transformer and transformer[k] == value for k, value in _LTX25_SWITCHES.items()
+    )
+
+
 def detect_generation(transformer: dict[str, Any], metadata: dict[str, str] | None = None) -> Generation:
-    """LTX-2.3 is told apart by its V2 text path and prompt AdaLN; an explicit version wins."""
-    version = (metadata or {}).get("model_version", "")
+    """An explicit version wins; otherwise LTX-2.5 is told apart by its switches or its Gemma 4
+    source, LTX-2.3 by its V2 text path and prompt AdaLN."""
+    metadata = metadata or {}
+    if model_version(metadata) >= (2, 5):
+        return "2.5"
+    version = metadata.get("model_version", "")
     if version.startswith("2.3"):
         return "2.3"
     if version.startswith("2.0") or version.startswith("2.1"):
         return "2.0"
+    if _ltx25_markers(transformer, metadata):
+        return "2.5"
     v2 = transformer.get("caption_proj_before_connector") or transformer.get("cross_attention_adaln")
     return "2.3" if v2 else "2.0"
 
@@ -178,7 +231,9 @@ def transformer_config(config: dict[str, Any], metadata: dict[str, str] | None =
     t = dict(config.get("transformer", {}))
     text = dict(config.get("text_encoder", {}))
     d = TransformerConfig()
-    rope_type = str(t.get("rope_type", "interleaved")).lower()
+    generation = detect_generation(t, metadata)
+    # ltx-core 1.2.0, LTX-2.5's reference, defaults to the split layout.
+    rope_type = str(t.get("rope_type", "split" if generation == "2.5" else "interleaved")).lower()
     if rope_type not in ("interleaved", "split"):
         raise ValueError(f"rope_type must be 'interleaved' or 'split', got {rope_type!r}")
     text_cfg = _text_feature_config(t, text)
@@ -225,7 +280,11 @@ def transformer_config(config: dict[str, Any], metadata: dict[str, str] | None =
         gated_attention=bool(t.get("apply_gated_attention", False)),
         cross_attention_adaln=bool(t.get("cross_attention_adaln", False)),
         middle_positions=bool(t.get("use_middle_indices_grid", True)),
-        generation=detect_generation(t, metadata),
+        video_ff_bias=bool(t.get("ff_bias", True)),
+        audio_ff_bias=bool(t.get("audio_ff_bias", True)),
+        prompt_adaln=bool(t.get("use_prompt_adaln_single", True)),
+        first_frame_embedding=bool(t.get("use_keyframes_abs_pos_embedding", False)),
+        generation=generation,
         video_connector=video_connector,
         audio_connector=audio_connector,
         text=text_cfg,

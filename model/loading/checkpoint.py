@@ -26,6 +26,7 @@ TRANSFORMER_PREFIX = "model.diffusion_model."
 TEXT_PROJECTION_PREFIX = "text_embedding_projection."
 CONNECTOR_NAMES = ("video_embeddings_connector.", "audio_embeddings_connector.")
 SCALE_SUFFIXES = (".weight_scale", ".input_scale", ".bias_scale")
+DURATION_HEAD_PREFIX = "duration_head."
 
 M = TypeVar("M", bound=nn.Module)
 
@@ -68,11 +69,24 @@ class Checkpoint:
                 f"{self.path.name} holds no LTX-2 transformer (no 'transformer' config and no "
                 f"'{TRANSFORMER_PREFIX}' tensors); pick an LTX-2 checkpoint or a Talkies model"
             )
+        self._refuse_unbuilt_parts()
         return transformer_config(self.config, self.metadata)
+
+    def _refuse_unbuilt_parts(self) -> None:
+        """A file asking for a part Talkies does not build fails here rather than loading without it."""
+        if "duration_head" in self.config or self.has_prefix(DURATION_HEAD_PREFIX):
+            raise ValueError(
+                f"{self.path.name} carries an LTX-2.5 duration head ('{DURATION_HEAD_PREFIX}*', which "
+                "predicts a clip's length from its caption); Talkies does not build it yet. Use the "
+                "transformer file without it (LTX-2.5 publishes the duration head as a file of its own) "
+                "and give the clip's length yourself"
+            )
 
     def looks_like(self) -> str:
         """A human guess at what the file is, from its keys, for error messages."""
         keys = self.file.tensors
+        if TRANSFORMER_PREFIX + "keyframes_abs_pos_embedding" in keys:
+            return "an LTX-2.5 checkpoint"
         if any(".to_gate_logits." in k or "prompt_adaln_single" in k for k in keys):
             return "an LTX-2.3 checkpoint"
         if any(k.startswith(TRANSFORMER_PREFIX + "caption_projection.") for k in keys):

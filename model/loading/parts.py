@@ -78,6 +78,12 @@ def load_text_conditioner(
 ) -> TextConditioner:
     """Feature extractor and embeddings connectors (what turns encoder states into context)."""
     ckpt, cfg, compute, _ = _transformer_side(source, device, dtype)
+    if cfg.generation == "2.5":
+        raise ValueError(
+            f"{ckpt.path.name} is an LTX-2.5 checkpoint: its transformer loads, but its text path "
+            "(the Gemma 4 12B text encoder with LTX's own projection and connectors) is not supported "
+            "yet, so prompts cannot be encoded for it"
+        )
     prefixes = {
         "feature_extractor.": TEXT_PROJECTION_PREFIX,
         "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",

@@ -53,7 +53,9 @@ class Stream:
     latent: tokens (B, T, C); positions: (B, axes, T, 2) bounds (seconds for time, pixels
     for space); sigma: (B,); context: (B, S, D) text context; context_mask: (B, S) bool;
     denoise_mask: (B, T) in [0, 1] (1 = noisy, 0 = clean), its precomputed MaskLevels,
-    or None for all noisy.
+    or None for all noisy. single_frame_tokens: (B, T) bool, the video tokens whose latent
+    encodes one pixel frame (the clip's first latent frame); what transformers with a
+    first-frame embedding add it to.
     """
 
     latent: torch.Tensor
@@ -64,6 +66,7 @@ class Stream:
     denoise_mask: torch.Tensor | MaskLevels | None = None
     self_attention_bias: torch.Tensor | None = None
     enabled: bool = True
+    single_frame_tokens: torch.Tensor | None = None
 
 
 @dataclass
@@ -116,7 +119,8 @@ class _StreamState:
     cross_rope: Rope
     cross_levels: TokenLevels
     cross_mod: torch.Tensor  # (B, K', 4, D)
-    cross_gate: torch.Tensor  # (B, K', 1, D)
+    cross_gate_levels: TokenLevels
+    cross_gate: torch.Tensor  # (B, K'', 1, D)
     prompt_mod: torch.Tensor | None  # (B, 1, 2, D)
     attention_bias: torch.Tensor | None
     enabled: bool
@@ -139,7 +143,7 @@ class _StreamState:
 
     def cross_gate_for(self, table: torch.Tensor, rows: Rows) -> torch.Tensor:
         """The gate on an audio↔video cross-attention output (from ``cross_gate``)."""
-        return self.cross_levels.per_token(
+        return self.cross_gate_levels.per_token(
             table[rows.gate].to(self.cross_gate.dtype) + self.cross_gate[:, :, 0]
         )
 
@@ -155,13 +159,13 @@ class AVBlock(nn.Module):
         self.attn2 = Attention(
             vd, cfg.video_heads, cfg.video_head_dim, context_dim=cfg.video_context_dim, gated=gated, eps=eps
         )
-        self.ff = FeedForward(vd)
+        self.ff = FeedForward(vd, bias=cfg.video_ff_bias)
         self.scale_shift_table = nn.Parameter(torch.empty(n, vd))
         self.audio_attn1 = Attention(ad, cfg.audio_heads, cfg.audio_head_dim, gated=gated, eps=eps)
         self.audio_attn2 = Attention(
             ad, cfg.audio_heads, cfg.audio_head_dim, context_dim=cfg.audio_context_dim, gated=gated, eps=eps
         )
-        self.audio_ff = FeedForward(ad)
+        self.audio_ff = FeedForward(ad, bias=cfg.audio_ff_bias)
         self.audio_scale_shift_table = nn.Parameter(torch.empty(n, ad))
         # Both directions use the audio stream's head layout.
         self.audio_to_video_attn = Attention(
@@ -202,7 +206,10 @@ class AVBlock(nn.Module):
         if prompt_table is None:
             return x + text_attn(rms_norm(x, self.eps), s.context, mask=s.context_mask)
         q = s.modulation(table, TEXT_QUERY)
-        kv = prompt_table.to(s.prompt_mod.dtype) + s.prompt_mod
+        if s.prompt_mod is None:  # no prompt AdaLN: the block's static table alone
+            kv = prompt_table.to(x.dtype)[None, None]
+        else:
+            kv = prompt_table.to(s.prompt_mod.dtype) + s.prompt_mod
         context = modulate(s.context, kv[:, :, 0], kv[:, :, 1])
         h = text_attn(modulate(rms_norm(x, self.eps), q.shift, q.scale), context, mask=s.context_mask)
         return torch.addcmul(x, h, q.gate)
@@ -311,9 +318,12 @@ class AVTransformer(nn.Module):
         vd, ad, n = cfg.video_dim, cfg.audio_dim, cfg.adaln_coefficients
         self.patchify_proj = nn.Linear(cfg.video_in_channels, vd)
         self.audio_patchify_proj = nn.Linear(cfg.audio_in_channels, ad)
+        self.keyframes_abs_pos_embedding = (
+            nn.Parameter(torch.empty(1, vd)) if cfg.first_frame_embedding else None
+        )
         self.adaln_single = AdaLNSingle(vd, n)
         self.audio_adaln_single = AdaLNSingle(ad, n)
-        if cfg.cross_attention_adaln:
+        if cfg.prompt_timestep_modulation:
             self.prompt_adaln_single = AdaLNSingle(vd, 2)
             self.audio_prompt_adaln_single = AdaLNSingle(ad, 2)
         else:
@@ -353,10 +363,11 @@ class AVTransformer(nn.Module):
             middle=c.middle_positions,
         )
 
-    def _cross_levels(self, own: Stream, other: Stream) -> TokenLevels:
-        if self.cfg.av_cross_uses_own_timesteps:
-            return TokenLevels.from_mask(own.sigma, own.denoise_mask)
-        return TokenLevels(other.sigma[:, None].float(), None)
+    @staticmethod
+    def _cross_levels(own_timesteps: bool, own: TokenLevels, other: Stream) -> TokenLevels:
+        """The timesteps of an A/V cross-attention modulation: the stream's own per-token ones,
+        or the other stream's σ."""
+        return own if own_timesteps else TokenLevels(other.sigma[:, None].float(), None)
 
     def _stream_modules(self, audio: bool) -> _StreamModules:
         if audio:
@@ -385,16 +396,19 @@ class AVTransformer(nn.Module):
         max_pos = c.audio_max_pos if audio else c.video_max_pos
         dtype = s.latent.dtype
         x = parts.patchify(s.latent)
+        if not audio and self.keyframes_abs_pos_embedding is not None:
+            x = self._mark_single_frames(x, s.single_frame_tokens)
         levels = TokenLevels.from_mask(s.sigma, s.denoise_mask)
         mod, embedded = parts.adaln(levels.values * c.timestep_scale, dtype)
         context = s.context if parts.caption_projection is None else parts.caption_projection(s.context)
         prompt_mod = None
         if parts.prompt_adaln is not None:
             prompt_mod, _ = parts.prompt_adaln(s.sigma[:, None].float() * c.timestep_scale, dtype)
-        cross_levels = self._cross_levels(s, other)
-        scaled = cross_levels.values * c.timestep_scale
-        cross_mod, _ = parts.cross_scale_shift(scaled, dtype)
-        cross_gate, _ = parts.cross_gate(scaled * (c.av_timestep_scale / c.timestep_scale), dtype)
+        cross_levels = self._cross_levels(c.av_cross_shift_scale_uses_own_timesteps, levels, other)
+        gate_levels = self._cross_levels(c.av_cross_gate_uses_own_timesteps, levels, other)
+        cross_mod, _ = parts.cross_scale_shift(cross_levels.values * c.timestep_scale, dtype)
+        gate_scaled = gate_levels.values * c.timestep_scale
+        cross_gate, _ = parts.cross_gate(gate_scaled * (c.av_timestep_scale / c.timestep_scale), dtype)
         cross_max = (max(c.video_max_pos[0], c.audio_max_pos[0]),)
         return x, _StreamState(
             levels=levels,
@@ -406,11 +420,25 @@ class AVTransformer(nn.Module):
             cross_rope=self._rope(s.positions[:, :1], cross_max, c.audio_dim, heads, dtype),
             cross_levels=cross_levels,
             cross_mod=cross_mod,
+            cross_gate_levels=gate_levels,
             cross_gate=cross_gate,
             prompt_mod=prompt_mod,
             attention_bias=s.self_attention_bias,
             enabled=s.enabled,
         )
+
+    def _mark_single_frames(self, x: torch.Tensor, tokens: torch.Tensor | None) -> torch.Tensor:
+        if tokens is None:
+            raise ValueError(
+                "this transformer (LTX-2.5) adds a learned embedding to the tokens of the clip's first "
+                "latent frame; pass them as the video Stream's single_frame_tokens (B, T) bool"
+            )
+        if tokens.shape != x.shape[:2]:
+            raise ValueError(
+                f"single_frame_tokens must be (B, T) = {tuple(x.shape[:2])}, got {tuple(tokens.shape)}"
+            )
+        marked = tokens.bool()[..., None].to(x.dtype)
+        return x + marked * self.keyframes_abs_pos_embedding.to(x.dtype)
 
     @staticmethod
     def _output(

@@ -30,6 +30,14 @@ def _token_mask(
     return mask.reshape(batch, tokens).float().to(device)
 
 
+def first_frame_tokens(batch: int, frames: int, height: int, width: int, device=None) -> torch.Tensor:
+    """(B, F·H·W) bool marking a whole clip's first latent frame: the only one that encodes a single
+    pixel frame (the video VAE is causal)."""
+    marked = torch.zeros(batch, frames, height * width, dtype=torch.bool, device=device)
+    marked[:, 0] = True
+    return marked.flatten(1)
+
+
 def predict_velocity(
     model: AVTransformer,
     video_latent_in: torch.Tensor,
@@ -70,6 +78,7 @@ def predict_velocity(
         context=video_context.to(dev, dtype),
         context_mask=video_context_mask,
         denoise_mask=_token_mask(video_mask, b, f * h * w, "video_mask", dev),
+        single_frame_tokens=first_frame_tokens(b, f, h, w, dev),
     )
     audio = Stream(
         latent=audio_tokens(audio_latent_in).to(dtype),
