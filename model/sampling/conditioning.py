@@ -70,6 +70,9 @@ def _appended(
         mask=torch.cat([state.mask, mask], 1),
         positions=torch.cat([state.positions, positions.to(state.positions)], 2),
         attention_bias=state.attention_bias,
+        single_frame=None
+        if state.single_frame is None
+        else torch.cat([state.single_frame, torch.zeros_like(mask, dtype=torch.bool)], 1),
     )
 
 
@@ -124,4 +127,5 @@ def drop_appended(state: LatentState, tokens: int) -> LatentState:
         mask=torch.ones_like(state.mask[:, :tokens]),
         positions=state.positions[:, :, :tokens],
         attention_bias=None,
+        single_frame=None if state.single_frame is None else state.single_frame[:, :tokens],
     )

@@ -11,6 +11,7 @@ import torch
 from ..text.conditioner import PromptEmbedding
 from ..transformer.model import AVTransformer
 from ..transformer.perturbations import SkipRule
+from ..transformer.predict import first_frame_tokens
 from .av_latent import AVLatent
 from .conditioning import append_keyframe, append_reference, drop_appended
 from .guidance import Guidance
@@ -55,6 +56,7 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
             compression=latent.compression,
             device=device,
         ),
+        single_frame=first_frame_tokens(b, f, h, w, device) if latent.causal_start else None,
     )
     audio_pos = audio_positions(b, t, start=latent.audio_start, causal=latent.causal_start, device=device)
     audio = LatentState(

@@ -27,6 +27,9 @@ class LatentState:
     mask: torch.Tensor  # (B, N): 1 = generate, 0 = keep clean, in between = partial
     positions: torch.Tensor  # (B, axes, N, 2)
     attention_bias: torch.Tensor | None = None
+    # (B, N) bool: video tokens of a clip's causal first latent frame (one pixel frame each),
+    # which LTX-2.5 marks with a learned embedding; None for audio.
+    single_frame: torch.Tensor | None = None
 
     @staticmethod
     def empty(tokens: torch.Tensor, positions: torch.Tensor) -> LatentState:
@@ -91,8 +94,10 @@ def _stacked(passes: list[Stream], denoise_mask: MaskLevels) -> Stream:
         return torch.cat(list(tensors), dim=0)
 
     bias = None if first.self_attention_bias is None else cat(p.self_attention_bias for p in passes)
+    single = None if first.single_frame_tokens is None else cat(p.single_frame_tokens for p in passes)
     return replace(
         first,
+        single_frame_tokens=single,
         latent=cat(p.latent for p in passes),
         positions=cat(p.positions for p in passes),
         sigma=cat(p.sigma for p in passes),
@@ -190,6 +195,7 @@ class Denoiser:
                 denoise_mask=self._levels_of(state),
                 self_attention_bias=state.attention_bias,
                 enabled=enabled,
+                single_frame_tokens=state.single_frame,
             )
 
         v, a = stream(video, prompt.video, v_on), stream(audio, prompt.audio, a_on)

@@ -145,3 +145,41 @@ def test_a_stream_without_its_first_frame_tokens_is_refused(case):
     )
     with pytest.raises(ValueError, match="first latent frame"):
         model(video, audio)
+
+
+def test_the_sampling_loop_marks_the_first_frame_as_the_reference_does(case):
+    """One Euler step from σ 1 to 0 through sample_clip is x − v, with v the parity-checked prediction:
+    the loop hands the transformer the clip's first-frame tokens (a 2.5 model refuses to run without)."""
+    from talkies.model.sampling.av_latent import AVLatent
+    from talkies.model.sampling.compression import LTX2_COMPRESSION
+    from talkies.model.sampling.denoise import sample_clip
+    from talkies.model.text.conditioner import PromptEmbedding
+
+    _, model, ref = case
+    clip = AVLatent(
+        video=torch.zeros_like(ref["video"]),
+        audio=torch.zeros_like(ref["audio"]),
+        fps=FPS,
+        compression=LTX2_COMPRESSION,
+    )
+    b = ref["video"].shape[0]
+    prompt = PromptEmbedding(
+        ref["video_context"],
+        ref["audio_context"],
+        torch.ones(b, ref["video_context"].shape[1], dtype=torch.bool),
+    )
+    out = sample_clip(model, clip, prompt, None, torch.tensor([1.0, 0.0]), seed=3)
+    g = torch.Generator().manual_seed(3)
+    noise_v = video_latent(torch.randn(video_tokens(clip.video).shape, generator=g), *clip.video.shape[2:])
+    noise_a = audio_latent(torch.randn(audio_tokens(clip.audio).shape, generator=g), clip.audio.shape[1])
+    v, a = predict_velocity(
+        model,
+        noise_v,
+        noise_a,
+        1.0,
+        video_context=ref["video_context"],
+        audio_context=ref["audio_context"],
+        fps=FPS,
+    )
+    assert _max_diff(out.video, noise_v - v) <= TOL
+    assert _max_diff(out.audio, noise_a - a) <= TOL
