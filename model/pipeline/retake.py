@@ -118,7 +118,7 @@ def retake_media(
     check_streams(streams)
     check_seed(seed)
     check_media(model, images, fps)
-    frames, (_, height, width, _) = images.shape[0], images.shape
+    frames, height, width = images.shape[:3]
     check_window(window, Fraction(frames) / fps)
     samples, rate = audio_waveform(audio.as_audio())
     comp, notes = model.video_compression, []
