@@ -19,6 +19,7 @@ from .cli.cancel import Cancelled, cancellable
 COMMANDS = {
     "generate": (".cli.generate", "make a clip with sound from a prompt (and optionally an image)"),
     "extend": (".cli.extend", "continue a clip with picture and sound"),
+    "retake": (".cli.retake", "redo a time window of a clip: its sound, its picture or both"),
     "run": (".cli.run_workflow", "run an API-format workflow in-process or on a ComfyUI server"),
     "eval": (".cli.eval", "measure sync, adherence and delivery of clips"),
     "sheet": (".cli.sheet", "draw clips as a contact sheet: frames, waveform, onsets, contacts"),

@@ -89,8 +89,11 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     return video, audio
 
 
-def add_output_arguments(p: argparse.ArgumentParser, default_name: str) -> None:
-    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at."""
+def add_output_arguments(
+    p: argparse.ArgumentParser, default_name: str, loudness: str = f"{DEFAULT_LOUDNESS_LUFS:g}"
+) -> None:
+    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at (by
+    default ``loudness``, as typed)."""
     p.add_argument(
         "-o",
         "--output",
@@ -101,9 +104,9 @@ def add_output_arguments(p: argparse.ArgumentParser, default_name: str) -> None:
     p.add_argument(
         "--loudness",
         type=_loudness,
-        default=DEFAULT_LOUDNESS_LUFS,
+        default=parse_target(loudness),
         metavar="LUFS",
-        help=f"normalise the sound to {choices} LUFS or 'off' (default {DEFAULT_LOUDNESS_LUFS:g}); "
+        help=f"normalise the sound to {choices} LUFS or 'off' (default {loudness}); "
         f"the true peak stays under {PEAK_CEILING_DBTP:g} dBTP after AAC coding either way",
     )
 

@@ -17,6 +17,7 @@ from .load_model import TalkiesLoadModel
 from .lora import TalkiesLoRA
 from .preview_clip import TalkiesPreviewClip
 from .reference_video import TalkiesReferenceVideo
+from .retake import TalkiesRetake, TalkiesRetakeFrames
 from .sampler import TalkiesSampler
 from .save_clip import TalkiesSaveClip
 from .text_encode import TalkiesTextEncode
@@ -34,6 +35,8 @@ NODES = [
     TalkiesUpscaleLatent,
     TalkiesExtend,
     TalkiesExtendFrames,
+    TalkiesRetake,
+    TalkiesRetakeFrames,
     TalkiesJoinClips,
     TalkiesDecode,
     TalkiesSaveClip,

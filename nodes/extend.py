@@ -46,8 +46,8 @@ def _inputs(clip_input) -> list:
     ]
 
 
-def _generation(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
-    """The keyword arguments both extension nodes pass on: their options, guidance and progress."""
+def generation_options(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
+    """The keyword arguments a generating node passes on: its options, guidance and progress."""
     video_guidance, audio_guidance = resolve_guidance(model, guidance)
     steps = options.pop("steps") or None
     return {
@@ -97,7 +97,9 @@ class TalkiesExtend(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         clip, _ = model_clip(model, latent)
-        options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
+        options = generation_options(
+            model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps
+        )
         host.check_interrupt()
         out = extend_latent(model, clip, prompts.positive, prompts.negative, **options)
         return io.NodeOutput(to_latent_dict(out))
@@ -140,7 +142,9 @@ class TalkiesExtendFrames(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         rate: Fraction = as_fps(fps)
-        options = _generation(model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps)
+        options = generation_options(
+            model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps
+        )
         host.check_interrupt()
         sound_in = Waveform.from_audio(audio)
         frames, sound = extend_media(

@@ -176,7 +176,8 @@ def equal_power_crossfade(old: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
     return old * torch.cos(theta) + new * torch.sin(theta)
 
 
-def _check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> None:
+def check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> None:
+    """Frames the model can encode as they are: an IMAGE batch with sides on its grid."""
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"frames must be an IMAGE batch (F, H, W, 3), got shape {tuple(images.shape)}")
     _, h, w, _ = images.shape
@@ -184,11 +185,27 @@ def _check_media(model: TalkiesModel, images: torch.Tensor, fps: Fraction) -> No
     if (w, h) != snap_pixel_size(w, h, comp):
         near_w, near_h = snap_pixel_size(w, h, comp)
         raise ValueError(
-            f"the clip is {w}×{h}; extension needs sides that are multiples of {comp.space}: "
+            f"the clip is {w}×{h}; the model needs sides that are multiples of {comp.space}: "
             f"resize it to {near_w}×{near_h} first"
         )
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
+
+
+def encode_media(
+    model: TalkiesModel, images: torch.Tensor, audio: Waveform
+) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Frames (tk+1 of them) and their sound → (video latent, audio latent, level), where the sound
+    was divided by ``level`` (its peak, when above full scale) for the encoder, which expects
+    full-scale float audio; only the level changes."""
+    with model.working("video_encoder") as encoder:
+        video = encoder.encode(image_to_pixels(images).to(model.compute_dtype))
+    samples = audio.samples.float()
+    peak = float(samples.abs().max()) if samples.numel() else 0.0
+    level = peak if peak > 1.0 else 1.0
+    with model.working("audio_encoder") as encoder:
+        sound = encode_audio(Waveform(samples / level, audio.sample_rate), encoder)
+    return video, sound, level
 
 
 def extend_media(
@@ -216,21 +233,15 @@ def extend_media(
     check_overlap(overlap)
     check_seed(seed)
     latent_frames_for_seconds(seconds, fps, model.video_compression)
-    _check_media(model, images, fps)
+    check_media(model, images, fps)
     frames, comp = images.shape[0], model.video_compression
     tail = min(frames, comp.time * overlap + 1)
     tail = (tail - 1) // comp.time * comp.time + 1
     start = frames - tail
     start_sample = samples_for_frames(start, fps, audio.sample_rate)
-    with model.working("video_encoder") as encoder:
-        tail_video = encoder.encode(image_to_pixels(images[start:]).to(model.compute_dtype))
-    tail_samples = audio.samples[..., start_sample:].float()
-    peak = float(tail_samples.abs().max()) if tail_samples.numel() else 0.0
-    if peak > 1.0:  # the encoder expects full-scale float audio; only the level changes
-        tail_samples = tail_samples / peak
-    tail_audio_wave = Waveform(tail_samples, audio.sample_rate)
-    with model.working("audio_encoder") as encoder:
-        tail_audio = encode_audio(tail_audio_wave, encoder)
+    tail_video, tail_audio, _ = encode_media(
+        model, images[start:], Waveform(audio.samples[..., start_sample:], audio.sample_rate)
+    )
     n = latent_frames_for_seconds(seconds, fps, comp)
     total_audio = audio_frames_for_seconds(Fraction(tail + comp.time * n) / fps)
     t = min(tail_audio.shape[2], total_audio)

@@ -53,12 +53,16 @@ def destinations(tmp_path: Path, existing: Path) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("command", ["generate", "extend"])
+@pytest.mark.parametrize("command", ["generate", "extend", "retake"])
 def test_a_bad_destination_is_refused_before_any_work(tmp_path, existing, capsys, monkeypatch, command):
     monkeypatch.setattr(model_options, "TalkiesModel", no_work)
     source = write_clip(tmp_path / "source.mp4", moving_frames(9), 24, audio(tone(0.4, 48000), 48000))
     before = sorted(os.listdir(tmp_path))
-    head = ["generate", "a ball"] if command == "generate" else ["extend", str(source), "more"]
+    head = {
+        "generate": ["generate", "a ball"],
+        "extend": ["extend", str(source), "more"],
+        "retake": ["retake", str(source), "a glass", "--start", "0.1", "--end", "0.3"],
+    }[command]
     for target, message in destinations(tmp_path, existing):
         code, err = run_cli([*head, "-o", target], capsys)
         assert code == 2 and message in err, (target, err)

@@ -45,6 +45,8 @@ def _small(prompt: dict) -> dict:
             node["inputs"]["upscale_model"] = TINY_UPSCALER
         if node["class_type"] == "TalkiesExtend":
             node["inputs"]["seconds"] = 8 / 24
+        if node["class_type"] in ("TalkiesRetake", "TalkiesRetakeFrames"):
+            node["inputs"].update(start=0.1, end=0.3)  # inside the 9 frames (0.375 s)
     return prompt
 
 

@@ -126,6 +126,30 @@ def test_shipped_api_workflow_runs_headless_and_writes_a_synced_mp4(name, tmp_pa
     assert json.loads(info.metadata["prompt"])["1"]["inputs"]["ckpt_name"] == str(shared_tiny_checkpoint())
 
 
+def test_the_retake_workflow_redoes_a_window_of_the_sound_and_keeps_the_clip_as_long(tmp_path, capsys):
+    args = ["run", str(ROOT / "api" / "retake-a-window.api.json"), "--output-dir", str(tmp_path / "out")]
+    settings = {"1.ckpt_name": str(shared_tiny_checkpoint()), "3.width": 64, "3.height": 64}
+    settings.update({"3.length": 33, "3.unit": "frames", "4.steps": 1, "7.steps": 1})
+    args += [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
+    assert main(args) == 0
+    (path,) = capsys.readouterr().out.split()
+    info = probe_clip(path)
+    video, sound = info.first("video"), info.first("audio")
+    assert (video.frames, sound.samples) == (33, 33 * 48000 // 24)
+    retake = json.loads(info.metadata["prompt"])["7"]
+    assert retake["class_type"] == "TalkiesRetakeFrames"
+    assert (retake["inputs"]["start"], retake["inputs"]["end"], retake["inputs"]["streams"]) == (
+        0.5,
+        1.0,
+        "sound",
+    )
+    assert main([*args, "--set", "7.end=0.5", "--output-dir", str(tmp_path / "none")]) == 2
+    assert (
+        "node 7 (TalkiesRetakeFrames): window end (0.5 s) must be after its start" in capsys.readouterr().err
+    )
+    assert not (tmp_path / "none").exists()
+
+
 def test_the_two_stage_workflow_runs_headless_with_an_upsampler(tmp_path, capsys):
     upsampler = write_tiny_upsampler(tmp_path / "up.safetensors", 64, spatial_upsample=True)
     args = ["run", str(ROOT / "api" / "two-stage-ltx2.api.json"), "--output-dir", str(tmp_path / "out")]
