@@ -80,8 +80,11 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     return video, audio
 
 
-def add_output_arguments(p: argparse.ArgumentParser, default_name: str) -> None:
-    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at."""
+def add_output_arguments(
+    p: argparse.ArgumentParser, default_name: str, loudness: float | None = DEFAULT_LOUDNESS_LUFS
+) -> None:
+    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at (``loudness``
+    None: the level is kept unless asked, for a command that delivers the user's own sound)."""
     p.add_argument(
         "-o",
         "--output",
@@ -89,12 +92,13 @@ def add_output_arguments(p: argparse.ArgumentParser, default_name: str) -> None:
         help=f"an .mp4 file to write (default: {default_name}), or a folder ending in / for numbered names",
     )
     choices = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS)
+    default = "off" if loudness is None else f"{loudness:g}"
     p.add_argument(
         "--loudness",
         type=_loudness,
-        default=DEFAULT_LOUDNESS_LUFS,
+        default=loudness,
         metavar="LUFS",
-        help=f"normalise the sound to {choices} LUFS or 'off' (default {DEFAULT_LOUDNESS_LUFS:g}); "
+        help=f"normalise the sound to {choices} LUFS or 'off' (default {default}); "
         f"the true peak stays under {PEAK_CEILING_DBTP:g} dBTP after AAC coding either way",
     )
 
@@ -124,6 +128,12 @@ def save_clip(
     raise_if_cancelled()
     path = write_clip(destination, images, fps, sound.as_audio(), loudness=args.loudness, metadata=metadata)
     return path, Delivery.from_tags(probe_clip(path).metadata)
+
+
+def report_notes(notes: tuple[str, ...]) -> None:
+    """What a stage did to fit the inputs (snapped, padded, cut), one ``note:`` line each on stderr."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def report_saved(path: Path, delivery: Delivery | None, what: str) -> None:
