@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.held_stream import HeldStreamOptions
 from ..model.pipeline.load import TalkiesModel
-from ..model.sampling.loop import StepPreview
+from ..model.pipeline.sample import StepPreview
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 
