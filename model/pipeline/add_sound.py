@@ -1,13 +1,14 @@
 """Add Sound: a video's frames → the same frames with generated sound.
 
-The picture is encoded with the video VAE on the model's grid and at a frame count it takes, held
-clean at its true positions in seconds (the clip's own frame rate), and only the sound is
-generated, decoded and cut to exactly as long as the given frames last. The frames handed back
+The picture is encoded with the video VAE at the model's size and grid and at a frame count it
+takes, held clean at its true positions in seconds (the clip's own frame rate), and only the sound
+is generated, decoded and cut to exactly as long as the given frames last. The frames handed back
 are the given ones, untouched: the VAE's reconstruction of the picture is never used.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from ..sampling.compression import VideoCompression
 from ..sampling.latents import frames_covering, snap_pixel_size
 from ..text.conditioner import PromptEmbedding
 from .decode import decode_audio
+from .defaults import defaults_for
 from .empty_clip import empty_latent
 from .held_stream import (
     MODEL_DEFAULTS,
@@ -45,19 +47,29 @@ def check_video_frames(images: torch.Tensor) -> None:
         raise ValueError(f"the video's frames have no pixels (shape {tuple(images.shape)})")
 
 
-def model_picture(images: torch.Tensor, compression: VideoCompression) -> tuple[torch.Tensor, list[str]]:
+def model_size(width: int, height: int, most_pixels: int, compression: VideoCompression) -> tuple[int, int]:
+    """The size the model sees a picture at: scaled down (never up) to at most ``most_pixels``,
+    keeping its shape, then snapped to the VAE's stride."""
+    scale = min(1.0, math.sqrt(most_pixels / (width * height)))
+    return snap_pixel_size(round(width * scale), round(height * scale), compression)
+
+
+def model_picture(
+    images: torch.Tensor, most_pixels: int, compression: VideoCompression
+) -> tuple[torch.Tensor, list[str]]:
     """The frames as VAE pixels (1, 3, F', H', W') the model can encode, and what was done to them:
-    sides snapped to the VAE's stride (scaled and centre-cropped), frames padded to tk+1 by
-    repeating the last one."""
+    at :func:`model_size` (scaled and centre-cropped), frames padded to tk+1 by repeating the last one.
+    The sound needs only what happens in the picture, not its detail: a picture larger than the
+    model's own size would cost time and memory for nothing."""
     frames, height, width, _ = images.shape
     rgb, notes = to_rgb(images), []
-    snapped_w, snapped_h = snap_pixel_size(width, height, compression)
-    if (snapped_w, snapped_h) != (width, height):
-        rgb = resize_and_center_crop(rgb, snapped_h, snapped_w)
+    seen_w, seen_h = model_size(width, height, most_pixels, compression)
+    if (seen_w, seen_h) != (width, height):
+        rgb = resize_and_center_crop(rgb, seen_h, seen_w)
         notes.append(
-            f"the picture is {width}×{height}; the model saw it at {snapped_w}×{snapped_h} (sides in "
-            f"multiples of {compression.space} pixels), scaled and centre-cropped; the frames handed back "
-            "are unchanged"
+            f"the picture is {width}×{height}; the model saw it at {seen_w}×{seen_h} (at most its own "
+            f"{most_pixels} pixels, sides in multiples of {compression.space}), scaled and centre-cropped; "
+            "the frames handed back are unchanged"
         )
     padded = frames_covering(frames, compression)
     if padded != frames:
@@ -80,7 +92,8 @@ def add_sound(
     """Frames (F, H, W, 3) in 0..1 at ``fps`` → the same frames with sound lasting exactly F / fps s."""
     fps = as_fps(fps)
     check_video_frames(images)
-    pixels, notes = model_picture(images, model.video_compression)
+    d = defaults_for(model)
+    pixels, notes = model_picture(images, d.width * d.height, model.video_compression)
     _, _, frames, height, width = pixels.shape
     shape = empty_latent(model, width, height, frames, fps, device="meta")
     sigmas = schedule_for(model, shape, options)

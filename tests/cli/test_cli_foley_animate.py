@@ -66,7 +66,7 @@ def test_foley_keeps_the_videos_frames_and_length(tmp_path, capsys):
     code, out, err = run_cli(["foley", str(source), "-o", str(target), "--seed", "4", *model_args()], capsys)
     assert code == 0, err
     assert out.strip() == str(target)
-    assert "320×256" in err and "14 frames as 17" in err and "own sound is replaced" in err
+    assert "saw it at 64×64" in err and "14 frames as 17" in err and "own sound is replaced" in err
     info = probe_clip(target)
     video, sound = info.first("video"), info.first("audio")
     assert (video.frames, video.width, video.height, video.fps) == (14, 320, 240, 30)

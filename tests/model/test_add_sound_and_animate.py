@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from talkies.model.media.waveform import Waveform
-from talkies.model.pipeline.add_sound import add_sound
+from talkies.model.pipeline.add_sound import add_sound, model_size
 from talkies.model.pipeline.animate import animate_to_sound
 from talkies.model.pipeline.held_stream import HeldStreamOptions
 from talkies.model.pipeline.text_encode import encode_prompts
+from talkies.model.sampling.compression import LTX2_COMPRESSION, VideoCompression
 from talkies.model.sampling.latents import frames_covering
 
 from media_samples import moving_frames, tone
@@ -29,6 +30,14 @@ def test_the_fewest_valid_frames_cover_a_count():
     assert [frames_covering(n) for n in (1, 2, 9, 10, 14, 17, 18)] == [1, 9, 9, 17, 17, 17, 25]
 
 
+def test_the_model_sees_a_picture_at_its_own_size_or_smaller_on_its_grid():
+    ltx2 = 768 * 512
+    assert model_size(1920, 1080, ltx2, LTX2_COMPRESSION) == (832, 480)  # scaled down, shape kept
+    assert model_size(320, 240, ltx2, LTX2_COMPRESSION) == (320, 256)  # only snapped
+    assert model_size(40, 30, ltx2, LTX2_COMPRESSION) == (32, 32)  # never scaled up
+    assert model_size(320, 240, 128 * 128, VideoCompression(time=4, space=16)) == (144, 112)
+
+
 def test_add_sound_keeps_odd_frames_and_cuts_the_sound_to_them(quick_model, prompts):
     frames = moving_frames(14, 240, 320)  # 30 fps, 320×240, 14 frames: neither on the grid nor 8k+1
     out = add_sound(quick_model, frames, 30, *prompts, QUICK)
@@ -36,7 +45,7 @@ def test_add_sound_keeps_odd_frames_and_cuts_the_sound_to_them(quick_model, prom
     assert out.audio.num_samples == round(Fraction(14, 30) * out.audio.sample_rate)
     assert out.audio.samples.abs().max() > 0
     sized, padded = out.notes
-    assert "320×240" in sized and "320×256" in sized and "multiples of 32" in sized
+    assert "320×240; the model saw it at 64×64 (at most its own 4096 pixels" in sized and "of 32" in sized
     assert "14 frames as 17" in padded and "last frame repeated" in padded
 
 

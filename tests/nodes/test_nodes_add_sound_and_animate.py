@@ -39,7 +39,7 @@ def test_add_sound_hands_back_the_frames_with_sound_and_says_what_it_did(setup, 
     assert images is frames and fps == 30.0
     assert audio["waveform"].shape[-1] == round(Fraction(14, 30) * audio["sample_rate"])
     (note,) = out.ui["text"]
-    assert "320×256" in note and "14 frames as 17" in note
+    assert "saw it at 64×64" in note and "14 frames as 17" in note
     video, sound = _saved(tmp_path, images, audio, fps)
     assert (video.frames, video.width, video.height, video.fps) == (14, 320, 240, 30)
     assert sound.samples == 14 * 48000 // 30
