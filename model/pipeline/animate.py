@@ -128,6 +128,8 @@ def animate_to_sound(
             f"(given: {rate} Hz, {wave.shape[1]}); the clip keeps the sound as given"
         )
     t = latent.audio.shape[2]
+    # The encoding covers the made frames; should resampling leave it a latent frame short, its
+    # last frame stands in (as the decoder continues short latents).
     sound = torch.cat([sound, sound[:, :, -1:].expand(-1, -1, max(0, t - sound.shape[2]), -1)], dim=2)
     latent = replace(latent, audio=sound[:, :, :t])
     if image is not None:
