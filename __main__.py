@@ -20,6 +20,8 @@ COMMANDS = {
     "generate": (".cli.generate", "make a clip with sound from a prompt (and optionally an image)"),
     "extend": (".cli.extend", "continue a clip with picture and sound"),
     "retake": (".cli.retake", "redo a time window of a clip: its sound, its picture or both"),
+    "foley": (".cli.foley", "add generated sound to a video (the frames kept as they are)"),
+    "animate": (".cli.animate", "make a video whose picture follows a sound (the sound kept as it is)"),
     "run": (".cli.run_workflow", "run an API-format workflow in-process or on a ComfyUI server"),
     "eval": (".cli.eval", "measure sync, adherence and delivery of clips"),
     "sheet": (".cli.sheet", "draw clips as a contact sheet: frames, waveform, onsets, contacts"),

@@ -86,7 +86,8 @@ class ComfyClient:
             raise ServerError(f"cannot reach ComfyUI at {self.url} ({exc.reason}); is it running?") from exc
 
     def upload_image(self, path: Path) -> str:
-        """Upload a picture to ComfyUI's input folder; the name LoadImage knows it by."""
+        """Upload a file (a picture, video or sound) to ComfyUI's input folder, through the endpoint its
+        own upload buttons use for all three; the name the loaders know it by."""
         boundary = uuid.uuid4().hex
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         body = (

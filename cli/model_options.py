@@ -90,10 +90,10 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
 
 
 def add_output_arguments(
-    p: argparse.ArgumentParser, default_name: str, loudness: str = f"{DEFAULT_LOUDNESS_LUFS:g}"
+    p: argparse.ArgumentParser, default_name: str, loudness: float | None = DEFAULT_LOUDNESS_LUFS
 ) -> None:
-    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at (by
-    default ``loudness``, as typed)."""
+    """``-o`` and ``--loudness``: where the clip goes and the level it is delivered at (``loudness``
+    None: the level is kept unless asked, for a command that delivers the user's own sound)."""
     p.add_argument(
         "-o",
         "--output",
@@ -101,12 +101,13 @@ def add_output_arguments(
         help=f"an .mp4 file to write (default: {default_name}), or a folder ending in / for numbered names",
     )
     choices = ", ".join(f"{t:g}" for t in LOUDNESS_TARGETS)
+    default = "off" if loudness is None else f"{loudness:g}"
     p.add_argument(
         "--loudness",
         type=_loudness,
-        default=parse_target(loudness),
+        default=loudness,
         metavar="LUFS",
-        help=f"normalise the sound to {choices} LUFS or 'off' (default {loudness}); "
+        help=f"normalise the sound to {choices} LUFS or 'off' (default {default}); "
         f"the true peak stays under {PEAK_CEILING_DBTP:g} dBTP after AAC coding either way",
     )
 
@@ -136,6 +137,12 @@ def save_clip(
     raise_if_cancelled()
     path = write_clip(destination, images, fps, sound.as_audio(), loudness=args.loudness, metadata=metadata)
     return path, Delivery.from_tags(probe_clip(path).metadata)
+
+
+def report_notes(notes: tuple[str, ...]) -> None:
+    """What a stage did to fit the inputs (snapped, padded, cut), one ``note:`` line each on stderr."""
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def report_saved(path: Path, delivery: Delivery | None, what: str) -> None:

@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "just inside each edge, everything outside kept",
     )
     # The clip outside the window is the original: its level stays as it was unless asked.
-    add_output_arguments(p, "talkies-retake.mp4", loudness="off")
+    add_output_arguments(p, "talkies-retake.mp4", loudness=None)
     add_model_arguments(p)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..model.media.destination import Destination, check_destination
 from ..nodes.standalone.load_image import IMAGE_SUFFIXES
+from ..nodes.standalone.load_media import AUDIO_SUFFIXES, VIDEO_SUFFIXES
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -144,14 +145,26 @@ def _print_event(kind: str, data: dict) -> None:
         print(f"queued as {data['prompt_id']}", file=sys.stderr)
 
 
+# The core loaders a local file may be given to: the input naming the file, and the files it takes.
+LOADED_FILES = {
+    "LoadImage": ("image", IMAGE_SUFFIXES),
+    "LoadVideo": ("file", VIDEO_SUFFIXES),
+    "LoadAudio": ("audio", AUDIO_SUFFIXES),
+}
+
+
 def _upload_local_images(client, prompt: dict) -> None:
-    """Pictures given as local paths to LoadImage are uploaded, so the same JSON works on a server."""
+    """Pictures, videos and sounds given to the core loaders as local paths are uploaded, so the same
+    JSON works on a server."""
     for node in prompt.values():
-        value = node.get("inputs", {}).get("image")
-        if node.get("class_type") == "LoadImage" and isinstance(value, str):
+        if node.get("class_type") not in LOADED_FILES:
+            continue
+        name, suffixes = LOADED_FILES[node["class_type"]]
+        value = node.get("inputs", {}).get(name)
+        if isinstance(value, str):
             path = Path(value).expanduser()
-            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
-                node["inputs"]["image"] = client.upload_image(path)
+            if path.suffix.lower() in suffixes and path.is_file():
+                node["inputs"][name] = client.upload_image(path)
 
 
 def _run_on_server(args: argparse.Namespace, prompt: dict, extra_pnginfo: dict | None) -> list[Path]:

@@ -7,6 +7,8 @@ else (tests, ``python -m talkies run``) they run on the standalone stand-ins.
 from __future__ import annotations
 
 from . import host
+from .add_sound import TalkiesAddSound
+from .animate import TalkiesAnimateToSound
 from .decode import TalkiesDecode
 from .empty_clip import TalkiesEmptyClip
 from .extend import TalkiesExtend, TalkiesExtendFrames
@@ -37,6 +39,8 @@ NODES = [
     TalkiesExtendFrames,
     TalkiesRetake,
     TalkiesRetakeFrames,
+    TalkiesAddSound,
+    TalkiesAnimateToSound,
     TalkiesJoinClips,
     TalkiesDecode,
     TalkiesSaveClip,

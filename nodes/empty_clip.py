@@ -7,9 +7,9 @@ from fractions import Fraction
 from ..model.pipeline.empty_clip import as_fps, empty_latent, frames_for_seconds, snap_frames, snap_pixel_size
 from ..model.pipeline.load import TalkiesModel
 from ..model.sampling.compression import VideoCompression
-from . import host
+from .generation import tell_notes
 from .host import io
-from .inputs import fps_input, scale_input
+from .inputs import fps_input, scale_input, size_inputs
 from .latent_dict import to_latent_dict
 from .types import CATEGORY, Model
 
@@ -40,17 +40,7 @@ class TalkiesEmptyClip(io.ComfyNode):
             "node says when they did.",
             inputs=[
                 Model.Input("model", tooltip="The model the clip is for (it sets the latent's channels)."),
-                *(
-                    io.Int.Input(
-                        side,
-                        default=128,
-                        min=16,
-                        max=8192,
-                        step=16,
-                        tooltip=f"{side.title()} in pixels; snapped to the model's grid (32 for LTX-2).",
-                    )
-                    for side in ("width", "height")
-                ),
+                *size_inputs(),
                 scale_input(
                     "length",
                     2.0,
@@ -98,10 +88,6 @@ class TalkiesEmptyClip(io.ComfyNode):
         if not exact:
             seconds = float(frames / rate)
             notes.append(f"length {asked} → {frames} frames = {seconds:.3f} s ({comp.time}k+1 frames)")
-        ui = None
-        if notes:
-            message = "snapped: " + "; ".join(notes)
-            host.tell(message)
-            ui = {"text": [message]}
+        ui = tell_notes(notes, "snapped: ")
         latent = empty_latent(model, snapped_w, snapped_h, frames, rate, batch_size)
         return io.NodeOutput(to_latent_dict(latent), ui=ui)

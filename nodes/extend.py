@@ -15,6 +15,7 @@ from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent, extend_media
 from ..model.pipeline.load import TalkiesModel
 from . import host
+from .generation import step_progress
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
 from .inputs import clip_outputs, fps_input, guidance_input, int_input, scale_input, seed_input, steps_input
@@ -55,18 +56,8 @@ def generation_options(model: TalkiesModel, guidance: GuidanceChoice | None, **o
         "steps": steps,
         "video_guidance": video_guidance,
         "audio_guidance": audio_guidance,
-        "on_step": _progress(steps or defaults_for(model).steps),
+        "on_step": step_progress(steps or defaults_for(model).steps),
     }
-
-
-def _progress(steps_hint: int):
-    progress = host.Progress(max(1, steps_hint))
-
-    def on_step(step) -> None:
-        host.check_interrupt()
-        progress.update(step.step)
-
-    return on_step
 
 
 class TalkiesExtend(io.ComfyNode):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model.media.fps import MAX_FPS, MIN_FPS
+from ..model.pipeline.empty_clip import MAX_PIXEL_SIZE
 from ..model.pipeline.sample import MAX_SEED, MAX_STEPS
 from ..model.pipeline.save import DEFAULT_LOUDNESS_LUFS
 from .host import io
@@ -22,6 +23,21 @@ def fps_input(tooltip: str) -> io.Float.Input:
     return io.Float.Input(
         "fps", default=24.0, min=float(MIN_FPS), max=float(MAX_FPS), step=0.001, tooltip=tooltip
     )
+
+
+def size_inputs() -> list[io.Int.Input]:
+    """A clip's width and height in pixels (snapped to the model's grid by the stage)."""
+    return [
+        io.Int.Input(
+            side,
+            default=128,
+            min=16,
+            max=MAX_PIXEL_SIZE,
+            step=16,
+            tooltip=f"{side.title()} in pixels; snapped to the model's grid (32 for LTX-2).",
+        )
+        for side in ("width", "height")
+    ]
 
 
 def seed_input(tooltip: str) -> io.Int.Input:

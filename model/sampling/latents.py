@@ -201,3 +201,9 @@ def snap_frames(frames: int, compression: VideoCompression = LTX2_COMPRESSION) -
     """The nearest valid frame count tk+1 (at least 1)."""
     t = compression.time
     return max(1, round((frames - 1) / t) * t + 1)
+
+
+def frames_covering(frames: int, compression: VideoCompression = LTX2_COMPRESSION) -> int:
+    """The fewest valid frames (tk+1) that hold ``frames`` frames (at least 1)."""
+    t = compression.time
+    return 1 + t * max(0, math.ceil((frames - 1) / t))

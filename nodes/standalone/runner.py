@@ -19,6 +19,7 @@ from .. import NODES, host
 from ..host import io
 from . import runtime
 from .load_image import LoadImage
+from .load_media import GetVideoComponents, LoadAudio, LoadVideo
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class WorkflowError(ValueError):
 
 
 def node_classes() -> dict[str, type]:
-    """The node types a headless run knows: the pack's, and a stand-in for core LoadImage."""
-    return {cls.define_schema().node_id: cls for cls in (*NODES, LoadImage)}
+    """The node types a headless run knows: the pack's, and stand-ins for the core loaders."""
+    core = (LoadImage, LoadVideo, GetVideoComponents, LoadAudio)
+    return {cls.define_schema().node_id: cls for cls in (*NODES, *core)}
 
 
 def _label(node_id: str, node: dict) -> str:

@@ -33,6 +33,9 @@ class VideoFile:
         video = probe_clip(self.path).first("video")
         return float(video.duration)
 
+    def get_bit_depth(self) -> int:
+        return 8  # frames are decoded as 8-bit RGB
+
     def get_components(self) -> VideoComponents:
         clip = read_clip(self.path)
         audio = None

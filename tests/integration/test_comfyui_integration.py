@@ -16,7 +16,7 @@ from talkies.cli.comfy_client import ComfyClient, ServerError
 from talkies.model.media.mp4 import probe_clip
 from talkies.nodes import NODES
 
-from comfyui_server import REPO, TINY_UPSCALER, comfyui_skip_reason, running_comfyui
+from comfyui_server import EXAMPLE_FRAMES, REPO, TINY_UPSCALER, comfyui_skip_reason, running_comfyui
 
 WORKFLOWS = sorted((REPO / "workflows" / "api").glob("*.api.json"))
 
@@ -39,8 +39,11 @@ def _get(url: str) -> dict:
 def _small(prompt: dict) -> dict:
     prompt = copy.deepcopy(prompt)
     prompt["1"]["inputs"].update(ckpt_name="tiny.safetensors", text_encoder="from checkpoint")
-    prompt["3"]["inputs"].update(width=64, height=64, length=9, unit="frames")
     for node in prompt.values():
+        if node["class_type"] == "TalkiesEmptyClip":
+            node["inputs"].update(width=64, height=64, length=9, unit="frames")
+        if node["class_type"] == "TalkiesAnimateToSound":
+            node["inputs"].update(width=64, height=64)
         if node["class_type"] == "TalkiesUpscaleLatent":
             node["inputs"]["upscale_model"] = TINY_UPSCALER
         if node["class_type"] == "TalkiesExtend":
@@ -51,11 +54,13 @@ def _small(prompt: dict) -> dict:
 
 
 def _frames_made(prompt: dict) -> int:
-    """Frames of the clip a (small) workflow makes: its empty clip's, plus what each extension adds."""
+    """Frames of the clip a (small) workflow makes: its empty clip's (or the example video's or sound's
+    in input/), plus what each extension adds."""
     added = [
         round(n["inputs"]["seconds"] * 24) for n in prompt.values() if n["class_type"] == "TalkiesExtend"
     ]
-    return prompt["3"]["inputs"]["length"] + sum(added)
+    empty = [n["inputs"]["length"] for n in prompt.values() if n["class_type"] == "TalkiesEmptyClip"]
+    return (empty[0] if empty else EXAMPLE_FRAMES) + sum(added)
 
 
 def _check_clip(path: Path, frames: int = 9, fps: int = 24) -> None:

@@ -9,23 +9,27 @@ import numpy as np
 import pytest
 
 from talkies.__main__ import main
-from talkies.model.media.mp4 import probe_clip
+from talkies.model.media.mp4 import probe_clip, write_clip
 from talkies.nodes.model_handle import BUILTIN_CHOICE
 from talkies.nodes.standalone import runtime
 from talkies.nodes.standalone.runner import WorkflowError, _check_value, node_classes, run_prompt
 from talkies.nodes.standalone.workflow_format import api_from_ui, is_ui_format, is_widget, widget_slots
 
+from media_samples import moving_frames
 from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 ROOT = Path(__file__).resolve().parents[2] / "workflows"
 UI_FILES = sorted(ROOT.glob("*.json"))
 CLASSES = node_classes()
-CORE_NODES = {"LoadImage"}  # core ComfyUI nodes the workflows may use (headless has a stand-in)
+# Core ComfyUI nodes the workflows may use (headless runs have stand-ins).
+CORE_NODES = {"LoadImage", "LoadVideo", "GetVideoComponents", "LoadAudio"}
 FILE_CHOICES = {
     ("TalkiesLoadModel", "ckpt_name"),
     ("TalkiesLoadModel", "text_encoder"),
     ("TalkiesUpscaleLatent", "upscale_model"),
     ("LoadImage", "image"),
+    ("LoadVideo", "file"),
+    ("LoadAudio", "audio"),
 }  # options depend on the files present
 # Workflows that need LTX-2's own files (its spatial upsampler works on LTX-2 latents only).
 LTX2_WORKFLOWS = {"two-stage-ltx2"}
@@ -148,6 +152,42 @@ def test_the_retake_workflow_redoes_a_window_of_the_sound_and_keeps_the_clip_as_
         "node 7 (TalkiesRetakeFrames): window end (0.5 s) must be after its start" in capsys.readouterr().err
     )
     assert not (tmp_path / "none").exists()
+
+
+def _write_wav(path: Path, seconds: float, rate: int) -> Path:
+    t = np.arange(round(seconds * rate)) / rate
+    pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype(np.int16)[None]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return path
+
+
+def _run_new(args: list[str], capsys) -> tuple:
+    assert main(args + ["--set", f"1.ckpt_name={shared_tiny_checkpoint()}"]) == 0
+    (path,) = capsys.readouterr().out.split()
+    info = probe_clip(path)
+    return info.first("video"), info.first("audio")
+
+
+def test_the_add_sound_workflow_keeps_a_videos_frames_and_length(tmp_path, capsys):
+    source = write_clip(tmp_path / "in.mp4", moving_frames(14, 80, 96), 30)
+    args = ["run", str(ROOT / "api" / "add-sound-to-a-video.api.json"), "--output-dir", str(tmp_path / "out")]
+    video, sound = _run_new(args + ["--set", f"7.file={source}"], capsys)
+    assert (video.frames, video.fps, video.width, video.height) == (14, 30, 96, 80)
+    assert sound.samples == 14 * 48000 // 30
+
+
+def test_the_animate_workflow_makes_frames_that_last_as_long_as_the_sound(tmp_path, capsys):
+    memo = _write_wav(tmp_path / "memo.wav", 0.5, 8000)
+    args = ["run", str(ROOT / "api" / "animate-to-a-sound.api.json"), "--output-dir", str(tmp_path / "out")]
+    args += ["--set", f"7.audio={memo}", "--set", "4.width=64", "--set", "4.height=64"]
+    video, sound = _run_new(args, capsys)
+    assert (video.frames, video.fps, video.width) == (12, 24, 64)
+    assert sound.samples == 48000 // 2
 
 
 def test_the_two_stage_workflow_runs_headless_with_an_upsampler(tmp_path, capsys):

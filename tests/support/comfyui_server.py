@@ -3,8 +3,8 @@
 It runs when COMFYUI_DIR points at a ComfyUI checkout, started with COMFYUI_PYTHON (default: this
 Python), which needs ComfyUI's requirements and this pack's dependencies. It listens on
 127.0.0.1 with --cpu and its own --base-directory in a temporary folder (the pack linked into its
-custom_nodes, a tiny checkpoint in models/talkies, a picture in input/), so the checkout itself is
-not touched.
+custom_nodes, a tiny checkpoint in models/talkies, a picture, a video and a sound in input/), so the
+checkout itself is not touched.
 """
 
 from __future__ import annotations
@@ -59,6 +59,35 @@ def write_png(path: Path) -> None:
         container.mux(stream.encode(None))
 
 
+# The example video and sound in input/ last this many frames at 24 fps (9 / 24 s).
+EXAMPLE_FRAMES = 9
+
+
+def write_example_video(path: Path) -> None:
+    """EXAMPLE_FRAMES frames at 24 fps, 64×64, a bar moving across them; no sound."""
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for i in range(EXAMPLE_FRAMES):
+            rgb = np.full((64, 64, 3), 60, np.uint8)
+            rgb[:, 6 * i : 6 * i + 8] = 230
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
+def write_example_sound(path: Path, rate: int = 16000) -> None:
+    """A 220 Hz tone of EXAMPLE_FRAMES / 24 s, mono 16-bit WAV."""
+    t = np.arange(EXAMPLE_FRAMES * rate // 24) / rate
+    pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype(np.int16)[None]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+
+
 def _prepare(base: Path) -> None:
     for folder in ("custom_nodes", "models/talkies", "models/latent_upscale_models", "input", "output"):
         (base / folder).mkdir(parents=True)
@@ -66,6 +95,8 @@ def _prepare(base: Path) -> None:
     (base / "models" / "talkies" / TINY_CHECKPOINT).symlink_to(shared_tiny_checkpoint())
     write_tiny_upsampler(base / "models" / "latent_upscale_models" / TINY_UPSCALER, 64, spatial_upsample=True)
     write_png(base / "input" / "example.png")
+    write_example_video(base / "input" / "example.mp4")
+    write_example_sound(base / "input" / "example.wav")
 
 
 def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:

@@ -1,0 +1,72 @@
+"""``python -m talkies animate AUDIO "PROMPT" [--image I] -o out.mp4``: a picture that follows a sound."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ..model.media.image_prep import load_image
+from ..model.media.mp4 import read_clip
+from ..model.media.waveform import Waveform
+from ..model.pipeline.animate import animate_to_sound, check_sound
+from ..model.pipeline.held_stream import HeldStreamOptions
+from ..model.pipeline.text_encode import encode_prompts
+from .model_options import (
+    add_model_arguments,
+    add_output_arguments,
+    guidance,
+    open_model,
+    output_destination,
+    report_notes,
+    report_saved,
+    save_clip,
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("audio", type=Path, help="the sound to follow (WAV, MP3, FLAC, or a video's sound track)")
+    p.add_argument("prompt", help="what the picture shows")
+    p.add_argument("--image", type=Path, help="a picture to start from (the first frame)")
+    p.add_argument("--image-strength", type=float, default=1.0, help="how exactly the clip keeps the image")
+    p.add_argument("--width", type=int, help="multiple of 32 (default: the model's)")
+    p.add_argument("--height", type=int, help="multiple of 32 (default: the model's)")
+    p.add_argument("--fps", type=float, help="frame rate (default: the model's)")
+    # The sound is the user's own: its level is kept unless they ask for a target.
+    add_output_arguments(p, "talkies-animated.mp4", loudness=None)
+    add_model_arguments(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    destination = output_destination(args, "talkies-animated")
+    clip = read_clip(args.audio, pictures=False)
+    if clip.waveform is None:
+        raise ValueError(f"{args.audio} has no sound stream; animate needs a sound to follow")
+    sound = Waveform(clip.waveform[None], clip.sample_rate)
+    check_sound(sound)
+    image = None if args.image is None else load_image(args.image)
+    model = open_model(args)
+    video_guidance, audio_guidance = guidance(model, args)
+    pos, neg = encode_prompts(model, args.prompt, args.negative)
+    options = HeldStreamOptions(
+        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
+    )
+    made = animate_to_sound(
+        model,
+        sound,
+        pos,
+        neg,
+        fps=args.fps,
+        width=args.width,
+        height=args.height,
+        image=image,
+        image_strength=args.image_strength,
+        options=options,
+    )
+    report_notes(made.notes)
+    metadata = {"prompt": args.prompt, "seed": args.seed, "animates": args.audio.name}
+    path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)
+    frames = made.images.shape[0]
+    report_saved(path, delivery, f"{frames} frames at {made.fps} fps in {time.monotonic() - start:.1f} s")
+    return 0

@@ -1,0 +1,59 @@
+"""``python -m talkies foley VIDEO -o out.mp4 [--prompt P]``: the same video with sound made for it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..model.media.mp4 import read_clip
+from ..model.pipeline.add_sound import DEFAULT_SOUND_PROMPT, add_sound, check_video_frames
+from ..model.pipeline.held_stream import HeldStreamOptions
+from ..model.pipeline.text_encode import encode_prompts
+from .model_options import (
+    add_model_arguments,
+    add_output_arguments,
+    guidance,
+    open_model,
+    output_destination,
+    report_notes,
+    report_saved,
+    save_clip,
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("video", type=Path, help="the video to add sound to (any size, frame rate and length)")
+    p.add_argument("--prompt", default=DEFAULT_SOUND_PROMPT, help="what the sound is")
+    add_output_arguments(p, "talkies-foley.mp4")
+    add_model_arguments(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    destination = output_destination(args, "talkies-foley")
+    clip = read_clip(args.video)
+    if not any(stream.kind == "video" for stream in clip.streams):
+        raise ValueError(f"{args.video} has no video stream; foley adds sound to a video")
+    frames = clip.frames.float() / 255.0
+    check_video_frames(frames)
+    if clip.fps is None:
+        raise ValueError(f"{args.video} does not say its frame rate; remux it with one (ffmpeg -r)")
+    if clip.waveform is not None:
+        print(f"note: {args.video.name}'s own sound is replaced", file=sys.stderr)
+    model = open_model(args)
+    video_guidance, audio_guidance = guidance(model, args)
+    pos, neg = encode_prompts(model, args.prompt, args.negative)
+    options = HeldStreamOptions(
+        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
+    )
+    made = add_sound(model, frames, clip.fps, pos, neg, options)
+    report_notes(made.notes)
+    metadata = {"prompt": args.prompt, "seed": args.seed, "sound_for": args.video.name}
+    path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)
+    frames = made.images.shape[0]
+    report_saved(
+        path, delivery, f"sound for {frames} frames at {made.fps} fps in {time.monotonic() - start:.1f} s"
+    )
+    return 0
