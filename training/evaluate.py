@@ -29,6 +29,7 @@ from ..model.pipeline.load import TalkiesModel
 from ..toyworld import render, sample_spec
 from ..toyworld.metrics import evaluate_clip
 from .evaluate_extension import extension_figures, extension_table, percent
+from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
 from .toy_data import HELD_OUT_SEED_START
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 IMAGE_TO_VIDEO_CASES = 20
 EXTENSION_CASES = 10
+HELD_STREAM_SHARE = 2  # every second held-out prompt (50 of 100) for sound-for-video and video-for-sound
 SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
 
@@ -200,6 +202,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
         "extension": extension_figures(
             model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
         ),
+        "held_streams": held_stream_figures(model, cases[::HELD_STREAM_SHARE], seed, summarize),
         "speed": measure_speed(checkpoint),
         "clips": rows,
         "image_to_video_clips": i2v,
@@ -208,6 +211,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
     path.write_text(json.dumps(result, indent=1, default=float))
     (out / "evaluation.md").write_text(markdown_table(result))
     (out / "extension.md").write_text(extension_table(result["extension"]))
+    (out / "held_streams.md").write_text(held_stream_table(result["held_streams"]))
     return path
 
 

@@ -43,6 +43,7 @@ class HeldStreamOptions:
     video_guidance: Guidance | None = None
     audio_guidance: Guidance | None = None
     on_step: Callable[[StepPreview], None] | None = None
+    isolate_modalities: bool = False  # the audio↔video cross-attention off (to measure what it does)
 
     def __post_init__(self) -> None:
         check_seed(self.seed)
@@ -78,4 +79,5 @@ def generate_other_stream(
         video_guidance=options.video_guidance or d.video,
         audio_guidance=options.audio_guidance or d.audio,
         on_step=options.on_step,
+        isolate_modalities=options.isolate_modalities,
     )
