@@ -15,7 +15,7 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -75,6 +75,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--skip-eval", action="store_true", help="stop after writing the checkpoint")
     p.add_argument("--workers", type=int, default=1, help="processes encoding the dataset (one thread each)")
+    p.add_argument(
+        "--evaluate",
+        type=Path,
+        metavar="CKPT",
+        help="only evaluate this checkpoint (writes evaluation.json and the README tables to --out)",
+    )
+    p.add_argument("--prompts", type=int, help=f"held-out prompts to evaluate (default {FULL.eval_prompts})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,6 +92,20 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)
     start = time.monotonic()
     budget = QUICK if args.quick else FULL
+    prompts = budget.eval_prompts if args.prompts is None else args.prompts
+    if prompts < 1:
+        raise ValueError(f"--prompts must be at least 1, got {prompts}")
+    budget = replace(budget, eval_prompts=prompts)
+    if args.evaluate is not None:
+        from ..training.evaluate import evaluate_checkpoint
+
+        if not args.evaluate.is_file():
+            raise FileNotFoundError(
+                f"no checkpoint at {args.evaluate}; give the .safetensors file to evaluate"
+            )
+        args.out.mkdir(parents=True, exist_ok=True)
+        print(evaluate_checkpoint(args.evaluate, args.out, prompts=prompts, seed=args.seed))
+        return 0
     result = reproduce(
         args.out,
         budget,

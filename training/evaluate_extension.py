@@ -89,19 +89,28 @@ def extension_figures(model: TalkiesModel, cases: list, seed: int) -> dict:
         "parts": PARTS,
         "part_seconds": PART_SECONDS,
         "seamless_takes": float(np.mean(takes)) if takes else None,
-        "seam_picture_ratio_median": float(np.median([s["picture_ratio"] for s in seams])),
-        "seam_picture_ratio_max": float(np.max([s["picture_ratio"] for s in seams])),
-        "seam_audio_jump_over_p99_max": float(np.max([s["audio_jump_over_p99"] for s in seams])),
-        "seam_flux_percentile_median": float(np.median([s["flux_percentile"] for s in seams])),
-        "durations_exact": float(np.mean(exact)),
+        "seam_picture_ratio_median": _over(np.median, seams, "picture_ratio"),
+        "seam_picture_ratio_max": _over(np.max, seams, "picture_ratio"),
+        "seam_audio_jump_over_p99_max": _over(np.max, seams, "audio_jump_over_p99"),
+        "seam_flux_percentile_median": _over(np.median, seams, "flux_percentile"),
+        "durations_exact": float(np.mean(exact)) if exact else None,
         "impact_within_1_frame_by_part": share,
         "impact_contacts_by_part": [int(n) for n in contacts],
         "impact_within_1_frame_after_seams": later,
     }
 
 
+def _over(statistic, seams: list[dict], key: str) -> float | None:
+    """``statistic`` of one seam figure over every seam; None without seams (no impact prompts)."""
+    return float(statistic([s[key] for s in seams])) if seams else None
+
+
 def percent(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.0f} %"
+
+
+def _number(v: float | None, scale: float = 1.0, digits: int = 2) -> str:
+    return "n/a" if v is None else f"{scale * v:.{digits}f}"
 
 
 def extension_table(figures: dict) -> str:
@@ -120,11 +129,11 @@ def extension_table(figures: dict) -> str:
             "| What | Goal | Measured |",
             "|---|---|---|",
             f"| Picture change across a seam ÷ the take's median frame change | ≤ 1.5 | median "
-            f"{f['seam_picture_ratio_median']:.2f}, worst {f['seam_picture_ratio_max']:.2f} |",
+            f"{_number(f['seam_picture_ratio_median'])}, worst {_number(f['seam_picture_ratio_max'])} |",
             f"| Largest sample jump at a seam ÷ the take's 99th percentile | ≤ 1 | worst "
-            f"{f['seam_audio_jump_over_p99_max']:.2f} |",
+            f"{_number(f['seam_audio_jump_over_p99_max'])} |",
             f"| Spectral flux at a seam, percentile in the take | not an outlier | median "
-            f"{100 * f['seam_flux_percentile_median']:.0f} |",
+            f"{_number(f['seam_flux_percentile_median'], 100, 0)} |",
             f"| Takes seamless on all three counts | all | {percent(f['seamless_takes'])} |",
             f"| Frames and samples = the sum asked for | all | {percent(f['durations_exact'])} |",
             f"| Impacts within ±1 frame, per part | later parts within 10 % of part 1 | {parts} |",

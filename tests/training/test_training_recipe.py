@@ -29,3 +29,21 @@ def test_train_quick_writes_a_loadable_checkpoint_that_generates(tmp_path, capsy
     before = checkpoint.stat().st_mtime_ns
     assert main(["train", "--quick", "--out", str(out), "--skip-eval"]) == 0
     assert checkpoint.stat().st_mtime_ns == before
+
+
+def test_evaluate_only_writes_every_table_for_a_given_checkpoint(tmp_path, capsys):
+    from tiny_checkpoint import shared_tiny_checkpoint
+
+    out = tmp_path / "eval"
+    assert (
+        main(["train", "--evaluate", str(shared_tiny_checkpoint()), "--prompts", "2", "--out", str(out)]) == 0
+    )
+    result = json.loads((out / "evaluation.json").read_text())
+    assert result["held_out_prompts"] == 2
+    assert {"joint", "cross_attention_off", "image_to_video", "extension", "held_streams", "speed"} <= set(
+        result
+    )
+    for table in ("evaluation.md", "extension.md", "held_streams.md"):
+        assert "| What | Goal |" in (out / table).read_text()
+    assert main(["train", "--evaluate", str(tmp_path / "none.safetensors"), "--out", str(out)]) == 2
+    assert "no checkpoint at" in capsys.readouterr().err
