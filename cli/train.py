@@ -76,6 +76,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-eval", action="store_true", help="stop after writing the checkpoint")
     p.add_argument("--workers", type=int, default=1, help="processes encoding the dataset (one thread each)")
     p.add_argument(
+        "--from-checkpoint",
+        type=Path,
+        metavar="CKPT",
+        help="go on from a built-in checkpoint (e.g. the shipped one): its VAEs are kept, its "
+        "transformer trained on, in a new --out folder",
+    )
+    p.add_argument(
         "--evaluate",
         type=Path,
         metavar="CKPT",
@@ -106,6 +113,16 @@ def run(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         print(evaluate_checkpoint(args.evaluate, args.out, prompts=prompts, seed=args.seed))
         return 0
+    if args.from_checkpoint is not None:
+        from ..training.unpack import unpack_checkpoint
+
+        if not args.from_checkpoint.is_file():
+            raise FileNotFoundError(f"no checkpoint at {args.from_checkpoint}")
+        if args.out.exists() and any(args.out.iterdir()):
+            raise FileExistsError(
+                f"{args.out} already holds a run: resume it without --from-checkpoint, or choose a new --out"
+            )
+        unpack_checkpoint(args.from_checkpoint, args.out)
     result = reproduce(
         args.out,
         budget,

@@ -20,6 +20,7 @@ from .latent_dataset import LatentDataset, encode_clips, text_states
 from .train_audio_vae import train_audio_vae
 from .train_transformer import train_transformer
 from .train_video_vae import train_video_vae
+from .unpack import AUDIO_VAE_FITTED, TRANSFORMER_START, VIDEO_VAE_FITTED, load_transformer_start
 from .vae_files import load_audio_vae, load_pair, load_video_vae, new_audio_vae, new_video_vae, save_pair
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class Result:
 
 def _fitted_vaes(out: Path, budget, seed: int, device: str):
     video, audio = new_video_vae(), new_audio_vae()
-    fitted_video, fitted_audio = out / "video_vae_fitted.safetensors", out / "audio_vae_fitted.safetensors"
+    fitted_video, fitted_audio = out / VIDEO_VAE_FITTED, out / AUDIO_VAE_FITTED
     if not fitted_video.exists():
         raw, focused = out / "video_vae.safetensors", out / "video_vae_objects.safetensors"
         sharpened = out / "video_vae_motion.safetensors"
@@ -109,6 +110,8 @@ def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, work
     if not checkpoint.exists():
         transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
         initialize(transformer, conditioner, seed)
+        if (out / TRANSFORMER_START).exists():  # going on from a checkpoint (train --from-checkpoint)
+            load_transformer_start(out / TRANSFORMER_START, transformer, conditioner)
         empty = text_states(text_encoder, [""])[0]
         trained = train_transformer(
             transformer,

@@ -47,3 +47,45 @@ def test_evaluate_only_writes_every_table_for_a_given_checkpoint(tmp_path, capsy
         assert "| What | Goal |" in (out / table).read_text()
     assert main(["train", "--evaluate", str(tmp_path / "none.safetensors"), "--out", str(out)]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_training_goes_on_from_a_checkpoint_on_a_machine_without_the_run(tmp_path, capsys):
+    from talkies.training.unpack import TRANSFORMER_START
+    from talkies.training.vae_files import load_video_vae
+
+    first = tmp_path / "first"
+    assert main(["train", "--quick", "--out", str(first), "--skip-eval"]) == 0
+    shipped = first / "talkies_toyworld.safetensors"
+    second = tmp_path / "second"
+    assert (
+        main(["train", "--quick", "--out", str(second), "--skip-eval", "--from-checkpoint", str(shipped)])
+        == 0
+    )
+    # The VAE stages were not run again: their fitted pairs came out of the checkpoint.
+    assert not (second / "video_vae.safetensors").exists()
+    assert (second / TRANSFORMER_START).exists()
+    (enc0, _), (enc1, _) = (
+        load_video_vae(first / "video_vae_fitted.safetensors"),
+        load_video_vae(second / "video_vae_fitted.safetensors"),
+    )
+    for a, b in zip(enc0.state_dict().values(), enc1.state_dict().values(), strict=True):
+        assert torch.allclose(a.float(), b.float(), atol=1e-3)  # fp16 in the checkpoint
+    # The transformer stage started from the checkpoint's weights, not from a fresh initialisation.
+    from talkies.model.config import transformer_config
+    from talkies.model.text.conditioner import TextConditioner
+    from talkies.model.transformer.model import AVTransformer
+    from talkies.training.builtin_config import builtin_config
+    from talkies.training.unpack import load_transformer_start
+
+    cfg = transformer_config(builtin_config())
+    transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
+    load_transformer_start(second / TRANSFORMER_START, transformer, conditioner)
+    shipped_model = TalkiesModel(shipped)
+    with shipped_model.working("transformer") as packed:
+        for name, value in packed.state_dict().items():
+            assert torch.allclose(transformer.state_dict()[name].float(), value.float(), atol=1e-6), name
+    model = TalkiesModel(second / "talkies_toyworld.safetensors")
+    assert model.checkpoint.metadata["model_version"] == MODEL_VERSION
+    capsys.readouterr()
+    assert main(["train", "--quick", "--out", str(second), "--from-checkpoint", str(shipped)]) == 2
+    assert "already holds a run" in capsys.readouterr().err
