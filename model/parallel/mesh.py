@@ -72,22 +72,25 @@ def launched() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def join_launch(timeout_s: float = 600.0) -> torch.device:
-    """Join the process group a torchrun launch describes (NCCL on CUDA, gloo on the CPU) and
-    return this rank's device."""
+def join_launch(device: str = "cpu", timeout_s: float = 600.0) -> torch.device:
+    """Join the process group a torchrun launch describes and return this rank's device: on
+    ``device`` "cuda", the GPU of its local rank (NCCL); on the CPU, gloo."""
     missing = [v for v in LAUNCH_VARIABLES if v not in os.environ]
     if missing:
         raise ValueError(
             f"a parallel launch needs {', '.join(missing)} set; start it with "
             "`torchrun --nproc-per-node N -m talkies …`"
         )
-    if torch.cuda.is_available():
-        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-        torch.cuda.set_device(device)
+    kind = torch.device(device).type
+    if kind == "cuda":
+        chosen = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(chosen)
         backend = "nccl"
+    elif kind == "cpu":
+        chosen, backend = torch.device("cpu"), "gloo"
     else:
-        device, backend = torch.device("cpu"), "gloo"
+        raise ValueError(f"a parallel launch runs on cuda or cpu, not {device!r}")
     if not dist.is_initialized():
         dist.init_process_group(backend, timeout=timedelta(seconds=timeout_s))
-    log.info("rank %d of %d on %s (%s)", dist.get_rank(), dist.get_world_size(), device, backend)
-    return device
+    log.info("rank %d of %d on %s (%s)", dist.get_rank(), dist.get_world_size(), chosen, backend)
+    return chosen

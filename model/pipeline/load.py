@@ -28,6 +28,7 @@ from ..loading.parts import (
     resolve_dtype,
 )
 from ..offload.placement import Policy, check_policy, working
+from ..parallel.mesh import ParallelMesh
 from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
@@ -94,7 +95,8 @@ class TalkiesModel:
     works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
     manages device memory itself (ComfyUI) places each part instead; parts then load on the
     host's memory and the placer brings each onto ``device`` while it works. ``loras``: (file,
-    strength) pairs applied to the transformer as it loads (model/loading/lora.py).
+    strength) pairs applied to the transformer as it loads (model/loading/lora.py). ``mesh``: the
+    process groups this process samples with, one of several ranks (model/parallel/mesh.py).
     """
 
     def __init__(
@@ -107,8 +109,10 @@ class TalkiesModel:
         offload: Policy = "resident",
         placer: Placer | None = None,
         loras: Sequence[tuple[str | Path, float]] = (),
+        mesh: ParallelMesh | None = None,
     ) -> None:
         self.path = Path(path)
+        self.mesh = mesh
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ..parallel.mesh import split_sequence
 from ..sampling.av_latent import AVLatent
 from ..sampling.denoise import sample_clip
 from ..sampling.guidance import Guidance
@@ -110,8 +111,18 @@ def sample(
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
     guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
     skips = ISOLATION if isolate_modalities else ()
+    mesh = model.mesh
     with model.working("transformer") as transformer:
+        split_sequence(transformer, None if mesh is None else mesh.sequence_group)
         negative = negative if needs_negative else None
         return sample_clip(
-            transformer, latent, prompt, negative, sigmas, always_skip=skips, **guidance, **noise_and_progress
+            transformer,
+            latent,
+            prompt,
+            negative,
+            sigmas,
+            always_skip=skips,
+            guidance_group=None if mesh is None else mesh.guidance_group,
+            **guidance,
+            **noise_and_progress,
         )

@@ -24,7 +24,7 @@ def gloo_available() -> bool:
     return dist.is_available() and dist.is_gloo_available()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -52,7 +52,7 @@ def run_ranks(fn, world: int, *args, timeout_s: float = 120.0) -> list:
     """``fn(*args)`` on ``world`` gloo ranks; its results in rank order."""
     ctx = mp.get_context("spawn")
     with tempfile.TemporaryDirectory() as out:
-        port = _free_port()
+        port = free_port()
         procs = [
             ctx.Process(target=_rank_main, args=(fn, r, world, port, out, timeout_s, args), daemon=True)
             for r in range(world)
