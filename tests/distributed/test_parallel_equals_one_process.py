@@ -11,8 +11,19 @@ import importlib.util
 import pytest
 import torch
 
-from local_ranks import gloo_available, run_ranks
-from parallel_cases import rank_results, single_process_results
+from talkies.model.parallel.cost import guidance_step_traffic, sequence_pass_traffic
+from talkies.model.parallel.local import gloo_available, run_ranks
+from talkies.model.sampling.guidance import plan_passes
+
+from parallel_cases import (
+    AUDIO_GUIDANCE,
+    STEPS,
+    VIDEO_GUIDANCE,
+    heads_config,
+    rank_results,
+    single_process_results,
+)
+from tiny_av import tiny_config
 
 pytestmark = pytest.mark.skipif(not gloo_available(), reason="torch.distributed has no gloo backend here")
 
@@ -52,6 +63,8 @@ def _case(results: dict, name: str, expected: dict):
 def test_every_rank_gets_the_same_result(ranks):
     world, results = ranks
     for name in results[0]:
+        if name.startswith("traffic/"):
+            continue
         for r in range(1, world):
             assert _max_difference(results[r][name], results[0][name]) == 0.0, (name, r)
 
@@ -71,3 +84,21 @@ def test_split_tokens_give_the_one_process_result(ranks, expected, engine, case)
     _, results = ranks
     name = f"sequence_parallel[{engine}]/{case}"
     assert _max_difference(*_case(results[0], name, expected)) <= TOLERANCE
+
+
+@pytest.mark.parametrize("heads", [2, 4])
+def test_the_paper_count_of_bytes_is_what_a_split_call_sends(ranks, heads):
+    world, results = ranks
+    expected = sequence_pass_traffic(tiny_config(**heads_config(heads)), 18, 5, 2, world, 4)
+    for engine in ENGINES:
+        assert results[0][f"traffic/{engine}/transformer_{heads}_heads"] == (
+            expected.bytes_sent,
+            expected.collectives,
+        )
+
+
+def test_the_paper_count_of_bytes_is_what_shared_passes_send(ranks):
+    world, results = ranks
+    passes = len(plan_passes(VIDEO_GUIDANCE, AUDIO_GUIDANCE))
+    step = guidance_step_traffic(passes, 18 * 16, 17 * 16, world, 4)
+    assert results[0]["traffic/guidance_parallel"] == (STEPS * step.bytes_sent, STEPS * step.collectives)

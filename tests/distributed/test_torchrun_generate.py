@@ -16,8 +16,8 @@ import pytest
 import torch
 
 from talkies.model.media.read import read_clip
+from talkies.model.parallel.local import free_port, gloo_available
 
-from local_ranks import free_port, gloo_available
 from tiny_checkpoint import shared_tiny_checkpoint
 
 pytestmark = pytest.mark.skipif(not gloo_available(), reason="torch.distributed has no gloo backend here")

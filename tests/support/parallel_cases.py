@@ -12,7 +12,7 @@ from fractions import Fraction
 import torch
 import torch.distributed as dist
 
-from talkies.model.parallel.exchange import set_all_to_all_engine
+from talkies.model.parallel.exchange import TRAFFIC, set_all_to_all_engine
 from talkies.model.parallel.mesh import make_mesh, split_sequence
 from talkies.model.sampling.av_latent import empty_av_latent
 from talkies.model.sampling.compression import LTX2_COMPRESSION
@@ -29,6 +29,7 @@ from tiny_av import tiny_streams, tiny_transformer
 VIDEO_GUIDANCE = Guidance(cfg=3.0, stg=1.0, stg_blocks=(1,), rescale=0.5, modality=2.0)
 AUDIO_GUIDANCE = Guidance(cfg=5.0, stg=0.5, stg_blocks=(0, 2), modality=3.0)
 HEAD_COUNTS = (2, 4)  # 4 ranks split 2 heads by gathering keys, 4 heads by Ulysses
+STEPS = 3
 
 
 def _prompt(seed: int) -> PromptEmbedding:
@@ -60,7 +61,7 @@ def guided_clip(
         latent,
         _prompt(0),
         _prompt(1),
-        ltx2_sigmas(3),
+        ltx2_sigmas(STEPS),
         seed=7,
         video_guidance=VIDEO_GUIDANCE,
         audio_guidance=AUDIO_GUIDANCE,
@@ -74,10 +75,7 @@ def transformer_outputs(
 ) -> dict[str, torch.Tensor]:
     """One call on a batch of two: partial denoise masks, a self-attention bias, and per-sample
     skips (the second sample skips video self-attention in block 1 and the A/V cross-attention)."""
-    # The widths stay those of the tiny config (32 video, 16 audio), which its contexts have.
-    model = tiny_transformer(
-        0, video_heads=heads, video_head_dim=32 // heads, audio_heads=heads, audio_head_dim=16 // heads
-    )
+    model = tiny_transformer(0, **heads_config(heads))
     split_sequence(model, sequence_group)
     video, audio = tiny_streams(model, batch=2, frames=3)
     g = torch.Generator().manual_seed(9)
@@ -95,6 +93,23 @@ def transformer_outputs(
     return {"video": v, "audio": a}
 
 
+def heads_config(heads: int) -> dict:
+    """The tiny config with ``heads`` heads per stream, its widths kept (its contexts have them)."""
+    return {
+        "video_heads": heads,
+        "video_head_dim": 32 // heads,
+        "audio_heads": heads,
+        "audio_head_dim": 16 // heads,
+    }
+
+
+def _counted(compute, *args):
+    """``compute(*args)`` and what this rank sent doing it: (result, (bytes, collectives))."""
+    TRAFFIC.reset()
+    result = compute(*args)
+    return result, (TRAFFIC.bytes_sent, TRAFFIC.calls)
+
+
 def single_process_results() -> dict:
     return {
         "guided_clip": guided_clip(),
@@ -109,14 +124,15 @@ def rank_results(engines: tuple[str, ...]) -> dict:
     world = dist.get_world_size()
     guidance = make_mesh(world)
     sequence = make_mesh(1)
-    out = {"guidance_parallel/guided_clip": guided_clip(guidance_group=guidance.guidance_group)}
+    clip, sent = _counted(guided_clip, guidance.guidance_group)
+    out = {"guidance_parallel/guided_clip": clip, "traffic/guidance_parallel": sent}
     for engine in engines:
         set_all_to_all_engine(engine)
         out[f"sequence_parallel[{engine}]/guided_clip"] = guided_clip(sequence_group=sequence.sequence_group)
         for h in HEAD_COUNTS:
-            out[f"sequence_parallel[{engine}]/transformer_{h}_heads"] = transformer_outputs(
-                h, sequence.sequence_group
-            )
+            result, sent = _counted(transformer_outputs, h, sequence.sequence_group)
+            out[f"sequence_parallel[{engine}]/transformer_{h}_heads"] = result
+            out[f"traffic/{engine}/transformer_{h}_heads"] = sent
     if world == 4:
         hybrid = make_mesh(2)
         out["hybrid_2x2/guided_clip"] = guided_clip(hybrid.guidance_group, hybrid.sequence_group)

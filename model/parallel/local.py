@@ -1,9 +1,10 @@
-"""Run a function on N processes of this machine joined by gloo over loopback, in bounded time.
+"""Run a function on N CPU processes of this machine joined by gloo over loopback, in bounded time
+(the multi-process tests and ``python -m talkies bench --parallel``).
 
 Each rank is a fresh spawned interpreter (sys.path and the environment carry over); it joins
 a TCP store on 127.0.0.1 at a free port, runs ``fn(*args)`` with one thread, and saves what it
 returns. ``run_ranks`` returns those results in rank order, or fails once any rank fails or the
-time is up, ending every rank it started.
+time is up, ending every rank it started. ``fn`` must be importable by name (module level).
 """
 
 from __future__ import annotations
