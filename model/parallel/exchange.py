@@ -116,6 +116,22 @@ def heads_to_seq(x: torch.Tensor, group) -> torch.Tensor:
     return _torch_heads_to_seq(x, group)
 
 
+def all_reduce_sum(x: torch.Tensor, group) -> torch.Tensor:
+    """``x`` summed over the ranks, in place. Counted as a ring all-reduce sends: 2·(W − 1)/W of ``x``."""
+    world = _world(group)
+    TRAFFIC.add(x.numel() * x.element_size() * 2 * (world - 1) // world)
+    dist.all_reduce(x, op=dist.ReduceOp.SUM, group=group)
+    return x
+
+
+def broadcast_from_first(x: torch.Tensor, group) -> torch.Tensor:
+    """The group's first rank's ``x`` on every rank (in place). Counted on the first rank alone."""
+    if dist.get_rank(group) == 0:
+        TRAFFIC.add(x.numel() * x.element_size())
+    dist.broadcast(x, group_src=0, group=group)
+    return x
+
+
 def all_gather(x: torch.Tensor, group) -> list[torch.Tensor]:
     """Every rank's ``x`` (same shape everywhere), in rank order. Counted as a ring all-gather
     sends: W − 1 copies of ``x``."""

@@ -32,6 +32,11 @@ class ParallelMesh:
     sequence_group: dist.ProcessGroup | None
 
     @property
+    def decode_group(self) -> dist.ProcessGroup | None:
+        """The ranks that share a decode's tiles: all of them."""
+        return dist.group.WORLD if self.world > 1 else None
+
+    @property
     def leader(self) -> bool:
         """Whether this rank writes what the launch produces (every rank computes all of it)."""
         return self.rank == 0
