@@ -29,6 +29,7 @@ from ..loading.parts import (
 )
 from ..offload.placement import Policy, check_policy, working
 from ..parallel.mesh import ParallelMesh
+from ..parallel.pool import WorkerPool
 from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
@@ -97,6 +98,8 @@ class TalkiesModel:
     host's memory and the placer brings each onto ``device`` while it works. ``loras``: (file,
     strength) pairs applied to the transformer as it loads (model/loading/lora.py). ``mesh``: the
     process groups this process samples with, one of several ranks (model/parallel/mesh.py).
+    ``pool``: worker processes, one per device, that sample for this model (model/parallel/pool.py);
+    the other stages run here.
     """
 
     def __init__(
@@ -110,9 +113,11 @@ class TalkiesModel:
         placer: Placer | None = None,
         loras: Sequence[tuple[str | Path, float]] = (),
         mesh: ParallelMesh | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         self.path = Path(path)
         self.mesh = mesh
+        self.pool = pool
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()

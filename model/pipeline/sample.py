@@ -109,6 +109,19 @@ def sample(
     for seed in noise_and_progress.get("seeds") or ():
         check_seed(seed)
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
+    if model.pool is not None:
+        on_step = noise_and_progress.pop("on_step", None)
+        stage = {"sigmas": sigmas, "isolate_modalities": isolate_modalities, **noise_and_progress}
+        return model.pool.run(
+            "sample",
+            latent,
+            prompt,
+            negative,
+            on_step=on_step,
+            video_guidance=video_guidance,
+            audio_guidance=audio_guidance,
+            **stage,
+        )
     guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
     skips = ISOLATION if isolate_modalities else ()
     mesh = model.mesh
