@@ -52,10 +52,17 @@ class PoolSpec:
     job_timeout_s: float | None = None  # None: a job may take as long as it takes
 
 
-def _job(name: str) -> Callable:
+def _sample(model, *args, loras=(), **kwargs) -> tuple[Any, torch.Tensor | None]:
+    """The Sampler stage with the caller's LoRA stack, and where its noise generator (when given
+    one) ended: the caller's copy continues from there, as it would had it sampled itself."""
     from ..pipeline.sample import sample  # the workers run the pipeline's own stage
 
-    return {"sample": sample}[name]
+    generator = kwargs.get("generator")
+    out = sample(model.with_loras(loras) if loras else model, *args, **kwargs)
+    return out, None if generator is None else generator.get_state()
+
+
+JOBS: dict[str, Callable] = {"sample": _sample}
 
 
 def _worker(rank: int, spec: PoolSpec, port: int, jobs, results, stop) -> None:
@@ -84,7 +91,7 @@ def _worker(rank: int, spec: PoolSpec, port: int, jobs, results, stop) -> None:
                 results.put(("step", rank, preview))
 
         try:
-            out = _job(name)(model, *args, on_step=on_step, **kwargs)
+            out = JOBS[name](model, *args, on_step=on_step, **kwargs)
             results.put(("done", rank, out if rank == 0 else None))
         except _Stopped:
             results.put(("stopped", rank, None))

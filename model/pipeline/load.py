@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..loading.parts import (
 )
 from ..offload.placement import Policy, check_policy, working
 from ..parallel.mesh import ParallelMesh
-from ..parallel.pool import WorkerPool
+from ..parallel.pool import PoolSpec, WorkerPool
 from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
@@ -98,8 +99,9 @@ class TalkiesModel:
     host's memory and the placer brings each onto ``device`` while it works. ``loras``: (file,
     strength) pairs applied to the transformer as it loads (model/loading/lora.py). ``mesh``: the
     process groups this process samples with, one of several ranks (model/parallel/mesh.py).
-    ``pool``: worker processes, one per device, that sample for this model (model/parallel/pool.py);
-    the other stages run here.
+    ``workers``: devices ("cuda:0", "cuda:1", …) of worker processes, one each, that sample for this
+    model (model/parallel/pool.py), started with its first sampling and stopped with it; or
+    ``pool``, such a pool made elsewhere. The other stages run here, on ``device``.
     """
 
     def __init__(
@@ -113,10 +115,15 @@ class TalkiesModel:
         placer: Placer | None = None,
         loras: Sequence[tuple[str | Path, float]] = (),
         mesh: ParallelMesh | None = None,
+        workers: Sequence[str] = (),
         pool: WorkerPool | None = None,
     ) -> None:
         self.path = Path(path)
         self.mesh = mesh
+        if workers and pool is None:
+            options = {"dtype": dtype, "text_encoder": text_encoder}
+            pool = WorkerPool(PoolSpec(self.path, tuple(workers), options))
+            weakref.finalize(self, pool.close)
         self.pool = pool
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config

@@ -111,8 +111,14 @@ def sample(
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
     if model.pool is not None:
         on_step = noise_and_progress.pop("on_step", None)
-        stage = {"sigmas": sigmas, "isolate_modalities": isolate_modalities, **noise_and_progress}
-        return model.pool.run(
+        loras = [(lora.path, strength) for lora, strength in model.loras]
+        stage = {
+            "sigmas": sigmas,
+            "isolate_modalities": isolate_modalities,
+            "loras": loras,
+            **noise_and_progress,
+        }
+        out, noise_state = model.pool.run(
             "sample",
             latent,
             prompt,
@@ -122,6 +128,9 @@ def sample(
             audio_guidance=audio_guidance,
             **stage,
         )
+        if noise_state is not None:
+            noise_and_progress["generator"].set_state(noise_state)
+        return out
     guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
     skips = ISOLATION if isolate_modalities else ()
     mesh = model.mesh
