@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -100,6 +101,16 @@ def _worker(rank: int, spec: PoolSpec, port: int, jobs, results, stop) -> None:
     dist.destroy_process_group()
 
 
+def _importable_by_workers() -> None:
+    """Put the folder holding this pack on sys.path, which spawned workers inherit: a host that
+    imported the pack from its folder by path (ComfyUI's custom_nodes) leaves it off, and a worker
+    finds its function by the pack's module name."""
+    top = sys.modules[__name__.split(".")[0]]
+    folder = str(Path(next(iter(top.__path__))).parent)  # as imported: a symlinked pack stays linked
+    if folder not in sys.path:
+        sys.path.append(folder)
+
+
 class WorkerPool:
     """Started on first use (or ``start``), stopped by ``close``."""
 
@@ -117,6 +128,7 @@ class WorkerPool:
     def start(self) -> None:
         if self.running:
             return
+        _importable_by_workers()
         ctx = mp.get_context("spawn")
         self._results, self._stop = ctx.Queue(), ctx.Event()
         self._jobs = [ctx.Queue() for _ in self.spec.devices]
