@@ -1,4 +1,5 @@
-"""``python -m talkies bench``: how long a first-time user waits for a clip, and how much memory it takes.
+"""``python -m talkies bench``: how long a first-time user waits for a clip, and how much memory it takes
+(``--parallel``: a guided step on several processes, cli/bench_parallel.py).
 
 Each run is a fresh ``python -m talkies generate`` process, so interpreter start, imports and
 model load are all counted, as a user would experience them.
@@ -17,6 +18,9 @@ from pathlib import Path
 
 import torch
 
+from . import bench_parallel
+from .bench_parallel import add_parallel_arguments
+
 PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
 
@@ -24,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=3, help="fresh processes to time")
     p.add_argument("--seconds", type=float, default=2.0, help="clip length")
     p.add_argument("--model", type=Path, help="checkpoint (default: the built-in model)")
+    add_parallel_arguments(p)
 
 
 def _one(args: argparse.Namespace, out: Path) -> tuple[float, float]:
@@ -49,6 +54,8 @@ def _one(args: argparse.Namespace, out: Path) -> tuple[float, float]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.parallel:
+        return bench_parallel.run(args)
     with tempfile.TemporaryDirectory() as tmp:
         results = [_one(args, Path(tmp) / f"run{i}.mp4") for i in range(args.runs)]
     walls = [w for w, _ in results]

@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 
 from ..model.media.image_prep import load_image
+from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.best_of import MAX_CANDIDATES, check_candidates, score_lines
 from ..model.pipeline.generate import generate
 from ..model.pipeline.two_stage import generate_two_stage, load_upsampler
+from .launch import add_launch_arguments, launch
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
@@ -58,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="with --two-stage: a LoRA for the refining stage only (the distilled LoRA)",
     )
     add_model_arguments(p)
+    add_launch_arguments(p)
 
 
 # The arguments passed to ``generate`` as they are.
@@ -76,9 +79,14 @@ GENERATE_OPTIONS = (
 
 
 def run(args: argparse.Namespace) -> int:
+    with launch(args) as mesh:
+        return _generate(args, mesh)
+
+
+def _generate(args: argparse.Namespace, mesh: ParallelMesh | None) -> int:
     start = time.monotonic()
     destination = output_destination(args, "talkies")
-    model = open_model(args)
+    model = open_model(args, mesh)
     video, audio = guidance(model, args)
     image = None if args.image is None else load_image(args.image)
     options = {name: getattr(args, name) for name in GENERATE_OPTIONS}
@@ -91,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--refiner-lora is for the second stage: give --two-stage UPSCALER too")
     else:
         clip = generate(model, args.prompt, **options)
+    if mesh is not None and not mesh.leader:
+        return 0
     for line in score_lines(clip.candidates, clip.kept):
         print(line, file=sys.stderr)
     seed = clip.candidates[clip.kept].seed if clip.candidates else args.seed

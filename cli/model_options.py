@@ -17,6 +17,7 @@ from ..model.media.destination import Destination, check_destination, destinatio
 from ..model.media.loudness import LOUDNESS_TARGETS
 from ..model.media.mp4 import probe_clip, write_clip
 from ..model.media.waveform import Waveform
+from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.pipeline.sample import MAX_SEED, check_seed
@@ -71,13 +72,14 @@ def whole_number(name: str, check: Callable[[int], int]) -> Callable[[str], int]
 _seed = whole_number("seed", check_seed)
 
 
-def open_model(args: argparse.Namespace) -> TalkiesModel:
+def open_model(args: argparse.Namespace, mesh: ParallelMesh | None = None) -> TalkiesModel:
     return TalkiesModel(
         args.model or builtin_checkpoint(),
         text_encoder=args.text_encoder,
         device=args.device,
         dtype=args.dtype,
         loras=args.lora,
+        mesh=mesh,
     )
 
 

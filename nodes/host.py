@@ -187,8 +187,9 @@ else:
 
 
 def device_choices() -> list[str]:
-    extra = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.device_count() > 1 else []
-    return ["default", "cpu", *extra]
+    """ComfyUI's device, the CPU, each GPU, and with several GPUs all of them (a worker pool)."""
+    gpus = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.device_count() > 1 else []
+    return ["default", "cpu", *gpus, *([",".join(gpus)] if gpus else [])]
 
 
 def tell(message: str) -> None:

@@ -14,7 +14,9 @@ TIPS = {
     "folder under models/text_encoders (LTX-2 needs Gemma 3).",
     "dtype": "Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the transformer's "
     "memory (real fp8 matmuls on RTX 40xx / H100 and newer).",
-    "device": "Where the model computes: default is ComfyUI's device (the GPU if there is one).",
+    "device": "Where the model computes: default is ComfyUI's device (the GPU if there is one). A list "
+    "(cuda:0,cuda:1,…) samples on all of them: one worker process per GPU, started with the model's first "
+    "sampling and stopped with the model.",
     "offload": "auto: each part moves onto the device while it works, and ComfyUI offloads it when other "
     "models need the memory. stream: the transformer's blocks stream through the GPU a few at a time, for "
     "cards too small to hold it.",

@@ -92,6 +92,17 @@ def resolve_device(choice: str) -> torch.device:
     return host.compute_device() if choice == "default" else torch.device(choice)
 
 
+def pool_devices(choice: str) -> tuple[str, ...] | None:
+    """The devices of a worker-pool choice ("cuda:0,cuda:1"), or None for a single device."""
+    devices = tuple(d.strip() for d in choice.split(",") if d.strip())
+    if len(devices) < 2:
+        return None
+    for d in devices:
+        if torch.device(d).type not in ("cpu", "cuda"):
+            raise ValueError(f"a worker pool runs on cuda or cpu devices; got {d!r} in {choice!r}")
+    return devices
+
+
 def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offload: str) -> TalkiesModel:
     """The shared model for these choices: loaded once, reused while any node holds it."""
     if dtype not in DTYPE_CHOICES:
@@ -100,15 +111,23 @@ def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offl
         raise ValueError(f"offload must be one of {', '.join(OFFLOADS)}; got {offload!r}")
     path = checkpoint_path(checkpoint).resolve()
     encoder = text_encoder_folder(text_encoder)
-    target = resolve_device(device)
-    key = (str(path), path.stat().st_mtime_ns, str(encoder), dtype, str(target), offload)
+    workers = pool_devices(device)
+    target = resolve_device("default" if workers else device)
+    where = ",".join(workers) if workers else str(target)
+    key = (str(path), path.stat().st_mtime_ns, str(encoder), dtype, where, offload)
     with _lock:
         model = _models.get(key)
         if model is None:
             placer = host.placer(stream_transformer=offload == "stream")
             policy = "stream" if offload == "stream" else "resident"
             model = TalkiesModel(
-                path, text_encoder=encoder, device=target, dtype=dtype, offload=policy, placer=placer
+                path,
+                text_encoder=encoder,
+                device=target,
+                dtype=dtype,
+                offload=policy,
+                placer=placer,
+                workers=workers or (),
             )
             _models[key] = model
             log.info("opened %r", model)

@@ -22,9 +22,11 @@ MIN_DECODED_SECONDS = 0.5
 def decode_video(
     model: TalkiesModel, latent: AVLatent, tiling: VideoTiling | None = DEFAULT_TILING
 ) -> torch.Tensor:
-    """IMAGE (B·F, H, W, 3) in 0..1."""
+    """IMAGE (B·F, H, W, 3) in 0..1; the tiles shared by the model's ranks when it has several."""
+    group = None if model.mesh is None else model.mesh.decode_group
     with model.working("video_decoder") as decoder, torch.inference_mode():
-        return decoder.decode_images(latent.video.to(model.compute_dtype), tiling=tiling).float()
+        video = latent.video.to(model.compute_dtype)
+        return decoder.decode_images(video, tiling=tiling, group=group).float()
 
 
 def decode_audio(model: TalkiesModel, latent: AVLatent) -> Waveform:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ from ..loading.parts import (
     resolve_dtype,
 )
 from ..offload.placement import Policy, check_policy, working
+from ..parallel.mesh import ParallelMesh
+from ..parallel.pool import PoolSpec, WorkerPool
 from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
@@ -94,7 +97,11 @@ class TalkiesModel:
     works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
     manages device memory itself (ComfyUI) places each part instead; parts then load on the
     host's memory and the placer brings each onto ``device`` while it works. ``loras``: (file,
-    strength) pairs applied to the transformer as it loads (model/loading/lora.py).
+    strength) pairs applied to the transformer as it loads (model/loading/lora.py). ``mesh``: the
+    process groups this process samples with, one of several ranks (model/parallel/mesh.py).
+    ``workers``: devices ("cuda:0", "cuda:1", …) of worker processes, one each, that sample for this
+    model (model/parallel/pool.py), started with its first sampling and stopped with it; or
+    ``pool``, such a pool made elsewhere. The other stages run here, on ``device``.
     """
 
     def __init__(
@@ -107,8 +114,17 @@ class TalkiesModel:
         offload: Policy = "resident",
         placer: Placer | None = None,
         loras: Sequence[tuple[str | Path, float]] = (),
+        mesh: ParallelMesh | None = None,
+        workers: Sequence[str] = (),
+        pool: WorkerPool | None = None,
     ) -> None:
         self.path = Path(path)
+        self.mesh = mesh
+        if workers and pool is None:
+            options = {"dtype": dtype, "text_encoder": text_encoder}
+            pool = WorkerPool(PoolSpec(self.path, tuple(workers), options))
+            weakref.finalize(self, pool.close)
+        self.pool = pool
         self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ..parallel.mesh import split_sequence
 from ..sampling.av_latent import AVLatent
 from ..sampling.denoise import sample_clip
 from ..sampling.guidance import Guidance
@@ -108,10 +109,42 @@ def sample(
     for seed in noise_and_progress.get("seeds") or ():
         check_seed(seed)
     needs_negative = video_guidance.uses_uncond or audio_guidance.uses_uncond
+    if model.pool is not None:
+        on_step = noise_and_progress.pop("on_step", None)
+        loras = [(lora.path, strength) for lora, strength in model.loras]
+        stage = {
+            "sigmas": sigmas,
+            "isolate_modalities": isolate_modalities,
+            "loras": loras,
+            **noise_and_progress,
+        }
+        out, noise_state = model.pool.run(
+            "sample",
+            latent,
+            prompt,
+            negative,
+            on_step=on_step,
+            video_guidance=video_guidance,
+            audio_guidance=audio_guidance,
+            **stage,
+        )
+        if noise_state is not None:
+            noise_and_progress["generator"].set_state(noise_state)
+        return out
     guidance = {"video_guidance": video_guidance, "audio_guidance": audio_guidance}
     skips = ISOLATION if isolate_modalities else ()
+    mesh = model.mesh
     with model.working("transformer") as transformer:
+        split_sequence(transformer, None if mesh is None else mesh.sequence_group)
         negative = negative if needs_negative else None
         return sample_clip(
-            transformer, latent, prompt, negative, sigmas, always_skip=skips, **guidance, **noise_and_progress
+            transformer,
+            latent,
+            prompt,
+            negative,
+            sigmas,
+            always_skip=skips,
+            guidance_group=None if mesh is None else mesh.guidance_group,
+            **guidance,
+            **noise_and_progress,
         )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Literal
 
 import torch
+import torch.distributed as dist
 
 from ..text.conditioner import PromptEmbedding
 from ..transformer.model import AVTransformer
@@ -97,6 +98,7 @@ def sample_clip(
     batch_passes: bool | Literal["auto"] = "auto",
     on_step: Callable[[StepPreview], None] | None = None,
     always_skip: tuple[SkipRule, ...] = (),
+    guidance_group: dist.ProcessGroup | None = None,
 ) -> AVLatent:
     """Denoise ``latent`` along ``sigmas``; tokens whose mask is below 1 keep (part of) their values,
     and a stream whose mask is 0 everywhere (Add Sound's picture, Animate to Sound's sound) is
@@ -107,6 +109,9 @@ def sample_clip(
     or from ``generator`` as it stands, so stages of one generation continue one noise stream;
     or, with ``seeds`` (one per clip of the batch), clip k's from its own generator seeded
     ``seeds[k]``, so that it is the noise a batch of one with ``seed=seeds[k]`` draws.
+
+    ``guidance_group``: ranks that share each step's guidance passes (``Denoiser``); every rank
+    of it calls this with the same arguments and gets the same latents.
     """
     if sum(x is not None for x in (seed, seeds, generator)) != 1:
         raise ValueError("give the noise a seed, one seed per clip, or a generator (one of them)")
@@ -135,6 +140,7 @@ def sample_clip(
         audio_guidance,
         batch_passes=batch_passes,
         always_skip=always_skip,
+        guidance_group=guidance_group,
     )
     with torch.inference_mode():
         video, audio = denoise(denoiser, video, audio, sigmas, on_step)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
+import torch.distributed as dist
 
+from ..parallel.guidance import PassShare
 from ..text.conditioner import PromptEmbedding
 from ..transformer.model import AVTransformer, MaskLevels, Stream
 from ..transformer.perturbations import Perturbations, SkipRule
@@ -119,6 +121,8 @@ class Denoiser:
     or batch them when the device's memory allows ("auto", decided once per shape).
     ``always_skip``: attention layers switched off in every pass (e.g. to measure what the
     audio↔video cross-attention contributes).
+    ``guidance_group``: a process group whose ranks share each step's passes (every rank calls
+    the denoiser with the same inputs and gets the same prediction).
     """
 
     def __init__(
@@ -130,6 +134,7 @@ class Denoiser:
         audio_guidance: Guidance,
         batch_passes: bool | Literal["auto"] = "auto",
         always_skip: tuple[SkipRule, ...] = (),
+        guidance_group: dist.ProcessGroup | None = None,
     ) -> None:
         if batch_passes not in (True, False, "auto"):
             raise ValueError(f"batch_passes must be True, False or 'auto'; got {batch_passes!r}")
@@ -143,6 +148,7 @@ class Denoiser:
             raise ValueError("CFG above 1 needs a negative prompt (an empty one is fine)")
         self.batch_passes = batch_passes
         self.always_skip = tuple(always_skip)
+        self.guidance_group = guidance_group
         self._auto_batch: dict[tuple, bool] = {}
         self._last: tuple[torch.Tensor, torch.Tensor] | None = None
         self._levels: dict[int, MaskLevels] = {}
@@ -224,6 +230,17 @@ class Denoiser:
         vo, ao = self.model(v, a, self._perturbations(b, tuple(passes)))
         return list(zip(vo.split(b), ao.split(b), strict=True))
 
+    def _run_plan(
+        self, video: LatentState, audio: LatentState, sigma: torch.Tensor, step: int
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Every planned pass's velocities, this rank's share run here when the passes are shared."""
+        if self.guidance_group is None:
+            return self._run(self.passes, video, audio, sigma, step)
+        share = PassShare.of(len(self.passes), self.guidance_group)
+        mine = [self.passes[i] for i in share.mine]
+        results = self._run(mine, video, audio, sigma, step) if mine else []
+        return share.gather(results, video.latent, audio.latent)
+
     def _run_unbatched(self, passes, video, audio, sigma, step):
         batch_passes, self.batch_passes = self.batch_passes, False
         try:
@@ -240,7 +257,7 @@ class Denoiser:
         b = video.latent.shape[0]
         sig = torch.full((b,), sigma, device=video.latent.device, dtype=torch.float32)
         results = dict(
-            zip([p.kind for p in self.passes], self._run(self.passes, video, audio, sig, step), strict=True)
+            zip([p.kind for p in self.passes], self._run_plan(video, audio, sig, step), strict=True)
         )
         v_t = video.mask * sigma
         a_t = audio.mask * sigma

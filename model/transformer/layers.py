@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..parallel.sequence import SequenceShard
+from ..parallel.split_attention import split_attention
 from .attention import attention
 from .rope import Rope, apply_rope
 
@@ -26,6 +28,7 @@ class Attention(nn.Module):
 
     ``skip`` blends the attention output with the value projection per batch element
     (1 keeps attention, 0 passes values through); ``skip_all`` is the cheap all-zero case.
+    ``split``: how the queries' and the keys' sequences are split across ranks, when they are.
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class Attention(nn.Module):
         mask: torch.Tensor | None = None,
         keep: torch.Tensor | None = None,
         skip_all: bool = False,
+        split: tuple[SequenceShard, SequenceShard] | None = None,
     ) -> torch.Tensor:
         context = x if context is None else context
         v = self.to_v(context)
@@ -71,7 +75,10 @@ class Attention(nn.Module):
             if rope is not None:
                 q = apply_rope(q, rope)
                 k = apply_rope(k, rope if key_rope is None else key_rope)
-            out = attention(q, k, v, self.heads, mask)
+            if split is None:
+                out = attention(q, k, v, self.heads, mask)
+            else:
+                out = split_attention(q, k, v, self.heads, *split, mask)
             if keep is not None:
                 out = out * keep + v * (1 - keep)
         if self.to_gate_logits is not None:

@@ -9,13 +9,15 @@ value ("level") and gathered per token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from ..config import TransformerConfig
+from ..parallel.sequence import SequenceShard
 from .layers import AdaLNSingle, Attention, CaptionProjection, FeedForward, modulate, rms_norm
 from .perturbations import BlockSkips, Keep, Perturbations
 from .rope import Rope, make_rope
@@ -124,6 +126,11 @@ class _StreamState:
     prompt_mod: torch.Tensor | None  # (B, 1, 2, D)
     attention_bias: torch.Tensor | None
     enabled: bool
+    shard: SequenceShard | None  # this rank's part of the stream's tokens, when split
+
+    @property
+    def self_split(self) -> tuple[SequenceShard, SequenceShard] | None:
+        return None if self.shard is None else (self.shard, self.shard)
 
     def _row(self, table: torch.Tensor, i: int) -> torch.Tensor:
         return self.levels.per_token(table[i].to(self.mod.dtype) + self.mod[:, :, i])
@@ -201,6 +208,7 @@ class AVBlock(nn.Module):
             mask=s.attention_bias,
             keep=keep,
             skip_all=skip_all,
+            split=s.self_split,
         )
         x = torch.addcmul(x, h, m.gate)
         if prompt_table is None:
@@ -229,7 +237,9 @@ class AVBlock(nn.Module):
         """Cross-attention from stream ``q`` to stream ``kv``, each modulated by its own table's ``rows``."""
         q_in = modulate(q_norm, *q.cross_shift_scale(q_table, rows))
         kv_in = modulate(kv_norm, *kv.cross_shift_scale(kv_table, rows))
-        out = attn(q_in, kv_in, rope=q.cross_rope, key_rope=kv.cross_rope) * q.cross_gate_for(q_table, rows)
+        split = None if q.shard is None else (q.shard, kv.shard)
+        out = attn(q_in, kv_in, rope=q.cross_rope, key_rope=kv.cross_rope, split=split)
+        out = out * q.cross_gate_for(q_table, rows)
         return out if keep is None else out * keep
 
     def _feed_forward(
@@ -309,8 +319,32 @@ class _StreamModules(NamedTuple):
     cross_gate: AdaLNSingle
 
 
+def _local(s: Stream, shard: SequenceShard) -> Stream:
+    """This rank's tokens of a stream (its text context is whole on every rank)."""
+    mask = s.denoise_mask
+    if isinstance(mask, MaskLevels):
+        mask = MaskLevels(mask.levels, None if mask.index is None else shard.take(mask.index))
+    elif mask is not None:
+        mask = shard.take(mask)
+    single = s.single_frame_tokens
+    return replace(
+        s,
+        latent=shard.take(s.latent),
+        positions=shard.take(s.positions, dim=2),
+        denoise_mask=mask,
+        single_frame_tokens=None if single is None else shard.take(single),
+    )
+
+
 class AVTransformer(nn.Module):
-    """Predicts the flow-matching velocity of both streams."""
+    """Predicts the flow-matching velocity of both streams.
+
+    ``sequence_group``: a process group whose ranks each run a part of every stream's tokens
+    (set by ``talkies.model.parallel.mesh.split_sequence``); every rank passes the whole
+    streams and gets the whole outputs.
+    """
+
+    sequence_group: dist.ProcessGroup | None = None
 
     def __init__(self, cfg: TransformerConfig) -> None:
         super().__init__()
@@ -388,7 +422,9 @@ class AVTransformer(nn.Module):
             self.av_ca_a2v_gate_adaln_single,
         )
 
-    def _prepare(self, s: Stream, other: Stream, *, audio: bool) -> tuple[torch.Tensor, _StreamState]:
+    def _prepare(
+        self, s: Stream, other: Stream, *, audio: bool, shard: SequenceShard | None = None
+    ) -> tuple[torch.Tensor, _StreamState]:
         """The stream's first hidden state, and what every block reads of it."""
         c = self.cfg
         parts = self._stream_modules(audio)
@@ -425,6 +461,7 @@ class AVTransformer(nn.Module):
             prompt_mod=prompt_mod,
             attention_bias=s.self_attention_bias,
             enabled=s.enabled,
+            shard=shard,
         )
 
     def _mark_single_frames(self, x: torch.Tensor, tokens: torch.Tensor | None) -> torch.Tensor:
@@ -456,11 +493,21 @@ class AVTransformer(nn.Module):
         perturbations = perturbations or Perturbations.none(batch)
         if len(perturbations.per_sample) != batch:
             raise ValueError(f"perturbations cover {len(perturbations.per_sample)} samples, batch is {batch}")
-        vx, v = self._prepare(video, audio, audio=False)
-        ax, a = self._prepare(audio, video, audio=True)
+        group = self.sequence_group
+        if group is None:
+            v_shard = a_shard = None
+        else:
+            v_shard = SequenceShard.of(video.latent.shape[1], group)
+            a_shard = SequenceShard.of(audio.latent.shape[1], group)
+            video, audio = _local(video, v_shard), _local(audio, a_shard)
+        vx, v = self._prepare(video, audio, audio=False, shard=v_shard)
+        ax, a = self._prepare(audio, video, audio=True, shard=a_shard)
         for block in self.transformer_blocks:
             vx, ax = block(vx, ax, v, a, perturbations)
-        return (
-            self._output(vx, v, self.scale_shift_table, self.norm_out, self.proj_out),
-            self._output(ax, a, self.audio_scale_shift_table, self.audio_norm_out, self.audio_proj_out),
+        video_out = self._output(vx, v, self.scale_shift_table, self.norm_out, self.proj_out)
+        audio_out = self._output(
+            ax, a, self.audio_scale_shift_table, self.audio_norm_out, self.audio_proj_out
         )
+        if group is None:
+            return video_out, audio_out
+        return v_shard.gather(video_out), a_shard.gather(audio_out)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
 from ..media.image_prep import image_to_pixels, images_from_chunks, pixels_to_image
+from ..parallel.exchange import broadcast_from_first
 from ..transformer.layers import TimestepEmbedding
 from .blocks import (
     CausalConv3d,
@@ -269,11 +271,19 @@ class VideoDecoder(_Half):
         timestep: float | torch.Tensor | None = None,
         noise_scale: float | None = None,
         generator: torch.Generator | None = None,
+        group: dist.ProcessGroup | None = None,
     ) -> Iterator[torch.Tensor]:
         """Like :meth:`decode`, but yields float32 frame chunks (B, 3, n, H, W) in order, decoding one
         tile at a time so memory is set by the tile, not by the clip. The chunks' n add up to
-        tf·(F'-1)+1. Decode noise is drawn once for the whole latent, as in :meth:`decode`."""
+        tf·(F'-1)+1. Decode noise is drawn once for the whole latent, as in :meth:`decode`.
+        ``group``: ranks that decode the tiles between them (without a ``generator``: a seeded one's
+        draws follow the order of the tiles, which sharing them would change); rank 0's noisy
+        latent is the one every rank decodes."""
+        if group is not None and generator is not None:
+            raise ValueError("a decode shared across ranks draws its noise unseeded; give no generator")
         latent, t = self._prepare(latent, timestep, noise_scale, generator)
+        if group is not None:
+            latent = broadcast_from_first(latent.contiguous(), group)
         yield from decode_in_tiles(
             lambda z: self(z, t, generator),
             latent,
@@ -281,6 +291,7 @@ class VideoDecoder(_Half):
             out_channels=self.cfg.out_channels,
             time_factor=self.time_factor,
             space_factor=self.space_factor,
+            group=group,
         )
 
     def decode_images(
@@ -290,9 +301,11 @@ class VideoDecoder(_Half):
         timestep: float | torch.Tensor | None = None,
         noise_scale: float | None = None,
         generator: torch.Generator | None = None,
+        group: dist.ProcessGroup | None = None,
     ) -> torch.Tensor:
-        """Latent → ComfyUI IMAGE (B·F, H, W, 3) in 0..1, tiled chunk by chunk (untiled if tiling is None)."""
+        """Latent → ComfyUI IMAGE (B·F, H, W, 3) in 0..1, tiled chunk by chunk (untiled if tiling is None);
+        ``group``: ranks that share the tiles."""
         if tiling is None:
             return pixels_to_image(self.decode(latent, timestep, noise_scale, generator))
-        chunks = self.decode_tiled(latent, tiling, timestep, noise_scale, generator)
+        chunks = self.decode_tiled(latent, tiling, timestep, noise_scale, generator, group)
         return images_from_chunks(chunks, self.output_shape(latent.shape)[2])

@@ -15,6 +15,10 @@ of the overlap spans the decoder's receptive field, tiled and untiled decodes ar
 overlaps they differ by the seam error that the crossfade spreads out.
 
 Frames are yielded chunk by chunk as soon as no later chunk can touch them.
+
+Across the ranks of a process group, tile k (counted over the whole clip) is decoded by rank
+k mod W into a chunk that is zero elsewhere, and the ranks' chunks are summed: every rank gets
+every frame.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
+import torch.distributed as dist
+
+from ..parallel.exchange import all_reduce_sum
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -116,8 +123,11 @@ def decode_in_tiles(
     out_channels: int,
     time_factor: int,
     space_factor: int,
+    group: dist.ProcessGroup | None = None,
 ) -> Iterator[torch.Tensor]:
-    """Decode ``latent`` (B, C, F', H', W') tile by tile through ``render``; yield float32 frame chunks."""
+    """Decode ``latent`` (B, C, F', H', W') tile by tile through ``render``; yield float32 frame chunks.
+    ``group``: ranks that share the tiles (each calls this with the same latent)."""
+    rank, world = (0, 1) if group is None else (dist.get_rank(group), dist.get_world_size(group))
     b, _, frames, height, width = latent.shape
     tile_s, overlap_s, tile_t, overlap_t = tiling.latent_sizes(time_factor, space_factor)
     device = latent.device
@@ -131,17 +141,23 @@ def decode_in_tiles(
     rows = on_device(plan_axis(height, tile_s, overlap_s, lambda s, e: (space_factor * s, space_factor * e)))
     cols = on_device(plan_axis(width, tile_s, overlap_s, lambda s, e: (space_factor * s, space_factor * e)))
     carry: torch.Tensor | None = None
+    tile = 0
     for i, chunk_tile in enumerate(chunks):
         n = chunk_tile.out.stop - chunk_tile.out.start
         chunk = torch.zeros(b, out_channels, n, height * space_factor, width * space_factor, device=device)
         for row in rows:
             for col in cols:
+                tile += 1
+                if (tile - 1) % world != rank:
+                    continue
                 pixels = render(latent[:, :, chunk_tile.latent, row.latent, col.latent])
                 weight = (
                     chunk_tile.weight[:, None, None] * row.weight[None, :, None] * col.weight[None, None, :]
                 )
                 chunk[:, :, :, row.out, col.out].addcmul_(pixels, weight)
                 del pixels
+        if group is not None:
+            all_reduce_sum(chunk, group)
         if carry is not None:
             chunk[:, :, : carry.shape[2]] += carry
         done = (
