@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 import traceback
 
@@ -28,6 +29,8 @@ COMMANDS = {
     "bench": (".cli.bench", "time a generation with the built-in model"),
     "train": (".cli.train", "reproduce the built-in model from nothing"),
 }
+# Commands that share their work between the processes of a torchrun launch (rank 0 writes).
+LAUNCH_AWARE = frozenset({"generate"})
 # What a user's input or environment causes (bad values, files missing, taken or unwritable),
 # as opposed to a bug. OSError covers the file system's answers and the media library's.
 USER_ERRORS = (ValueError, OSError)
@@ -93,6 +96,16 @@ def _run(argv: list[str] | None) -> int:
         if name == chosen:
             importlib.import_module(module, __package__).add_arguments(p)
     args = parser.parse_args(argv)
+    if "WORLD_SIZE" in os.environ and args.command not in LAUNCH_AWARE:
+        from .model.parallel.mesh import launched
+
+        if launched():
+            print(
+                f"error: `{args.command}` runs as one process; only "
+                f"{', '.join(sorted(LAUNCH_AWARE))} runs under torchrun (start it without torchrun)",
+                file=sys.stderr,
+            )
+            return EXIT_USER_ERROR
     level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(message)s")
     try:

@@ -288,3 +288,13 @@ def test_eval_measures_nothing_it_cannot(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["audio"]["ambience"] is None and result["audio"]["manner"] is None  # not "room"
     assert result["delivery"]["loudness_lufs"] is None
+
+
+def test_a_command_that_runs_as_one_process_is_refused_under_torchrun(monkeypatch, capsys, tmp_path):
+    from talkies.__main__ import main
+
+    for name, value in {"WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1"}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["extend", str(tmp_path / "clip.mp4"), "more", "-o", str(tmp_path / "out.mp4")]) == 2
+    assert "`extend` runs as one process; only generate runs under torchrun" in capsys.readouterr().err
+    assert not (tmp_path / "out.mp4").exists()
