@@ -37,8 +37,11 @@ def is_gemma4_file(path: str | Path) -> bool:
     path = Path(path)
     if not (path.is_file() and path.suffix == ".safetensors"):
         return False
-    with SafetensorsFile(path) as f:
-        return GEMMA_CONFIG_KEY in f.metadata
+    try:
+        with SafetensorsFile(path) as f:
+            return GEMMA_CONFIG_KEY in f.metadata
+    except ValueError:  # not a readable safetensors file
+        return False
 
 
 class Gemma4File:

@@ -18,6 +18,7 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
+from ..loading.gemma4_file import is_gemma4_file
 from ..loading.lora import LoraFile, apply_loras, check_loras, read_lora
 from ..loading.parts import (
     DTYPE_CHOICES,
@@ -49,7 +50,14 @@ PARTS = (
     "vocoder",
 )
 
-__all__ = ["BUILTIN_NAME", "DTYPE_CHOICES", "TalkiesModel", "builtin_checkpoint", "check_device"]
+__all__ = [
+    "BUILTIN_NAME",
+    "DTYPE_CHOICES",
+    "TalkiesModel",
+    "builtin_checkpoint",
+    "check_device",
+    "is_gemma4_file",
+]
 
 log = logging.getLogger(__name__)
 
