@@ -32,7 +32,11 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--video-cfg", type=float, help="video guidance scale (default: the model's)")
     p.add_argument("--audio-cfg", type=float, help="audio guidance scale (default: the model's)")
     p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
-    p.add_argument("--text-encoder", type=Path, help="text encoder folder (Gemma 3 for LTX-2)")
+    p.add_argument(
+        "--text-encoder",
+        type=Path,
+        help="text encoder: the Gemma 3 folder for LTX-2.0/2.3, the Gemma 4 .safetensors file for LTX-2.5",
+    )
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--dtype", default="auto", choices=DTYPE_CHOICES)
     p.add_argument(

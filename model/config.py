@@ -57,6 +57,7 @@ class ConnectorConfig:
     registers: int = 128
     max_pos: tuple[int, ...] = (1,)
     gated_attention: bool = False
+    ff_bias: bool = True
 
     @property
     def dim(self) -> int:
@@ -239,6 +240,7 @@ def transformer_config(config: dict[str, Any], metadata: dict[str, str] | None =
     text_cfg = _text_feature_config(t, text)
     connector_max_pos = _tuple(t.get("connector_positional_embedding_max_pos"), (1,))
     gated_connector = bool(t.get("connector_apply_gated_attention", False))
+    connector_ff_bias = bool(t.get("connector_ff_bias", True))
     video_connector = ConnectorConfig(
         heads=int(t.get("connector_num_attention_heads", 30)),
         head_dim=int(t.get("connector_attention_head_dim", 128)),
@@ -246,6 +248,7 @@ def transformer_config(config: dict[str, Any], metadata: dict[str, str] | None =
         registers=int(t.get("connector_num_learnable_registers", 128) or 0),
         max_pos=connector_max_pos,
         gated_attention=gated_connector,
+        ff_bias=connector_ff_bias,
     )
     audio_connector = ConnectorConfig(
         heads=int(t.get("audio_connector_num_attention_heads", video_connector.heads)),
@@ -254,6 +257,7 @@ def transformer_config(config: dict[str, Any], metadata: dict[str, str] | None =
         registers=video_connector.registers,
         max_pos=connector_max_pos,
         gated_attention=gated_connector,
+        ff_bias=connector_ff_bias,
     )
     return TransformerConfig(
         num_layers=int(t.get("num_layers", d.num_layers)),

@@ -11,7 +11,8 @@ TIPS = {
     "ckpt": "The model: the built-in toy-world model (runs on a CPU in seconds), or a Talkies / LTX-2 "
     "checkpoint from models/talkies, models/checkpoints or models/diffusion_models.",
     "text": "The text encoder: the one the checkpoint names (the built-in model's ships with the pack), or a "
-    "folder under models/text_encoders (LTX-2 needs Gemma 3).",
+    "folder under models/text_encoders (LTX-2.0/2.3 need the Gemma 3 folder), or LTX-2.5's Gemma 4 file "
+    "gemma4-12b-with-proj-ltx-2.5-bf16.safetensors there.",
     "dtype": "Weight precision: auto picks bf16 on a GPU and fp32 on a CPU; fp8 halves the transformer's "
     "memory (real fp8 matmuls on RTX 40xx / H100 and newer).",
     "device": "Where the model computes: default is ComfyUI's device (the GPU if there is one). A list "

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import torch
 
-from ..model.pipeline.load import BUILTIN_NAME, DTYPE_CHOICES, TalkiesModel, builtin_checkpoint
+from ..model.pipeline.load import (
+    BUILTIN_NAME,
+    DTYPE_CHOICES,
+    TalkiesModel,
+    builtin_checkpoint,
+    is_gemma4_file,
+)
 from . import host
 from .folders import CHECKPOINT_KINDS
 
@@ -66,25 +72,35 @@ def checkpoint_problem(choice: str) -> str | None:
 
 
 def text_encoder_choices() -> list[str]:
-    """The checkpoint's own encoder, then every folder under text_encoders holding a config.json."""
+    """The checkpoint's own encoder, then every folder under text_encoders holding a config.json
+    (Gemma 3 for LTX-2.0/2.3) and every single-file Gemma encoder there (Gemma 4 for LTX-2.5)."""
     found = []
     for root in host.model_folders("text_encoders"):
         if root.is_dir():
             found += sorted(p.parent.relative_to(root).as_posix() for p in root.rglob("config.json"))
+            found += sorted(
+                p.relative_to(root).as_posix() for p in root.rglob("*.safetensors") if is_gemma4_file(p)
+            )
     return [FROM_CHECKPOINT, *dict.fromkeys(f for f in found if f != ".")]
 
 
+def _is_text_encoder(path: Path) -> bool:
+    return (path / "config.json").is_file() or is_gemma4_file(path)
+
+
 def text_encoder_folder(choice: str) -> Path | None:
+    """The chosen text encoder: a folder, or LTX-2.5's single Gemma 4 file."""
     if choice == FROM_CHECKPOINT:
         return None
     for root in host.model_folders("text_encoders"):
-        if (root / choice / "config.json").is_file():
+        if _is_text_encoder(root / choice):
             return root / choice
-    if host.PATHS_ALLOWED and (Path(choice).expanduser() / "config.json").is_file():
+    if host.PATHS_ALLOWED and _is_text_encoder(Path(choice).expanduser()):
         return Path(choice).expanduser()
     raise FileNotFoundError(
-        f"text encoder folder {choice!r} was not found; put the unpacked folder (config.json, weights, "
-        "tokenizer) under models/text_encoders"
+        f"text encoder {choice!r} was not found; put the unpacked folder (config.json, weights, tokenizer; "
+        "Gemma 3 for LTX-2.0/2.3) or LTX-2.5's gemma4-12b-with-proj-ltx-2.5-bf16.safetensors under "
+        "models/text_encoders"
     )
 
 

@@ -9,7 +9,7 @@ weights stay fp8 with their per-tensor scale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -113,6 +113,7 @@ class Checkpoint:
         fp8_layers: Callable[[str], bool] | None = None,
         owned_prefixes: tuple[str, ...] = (),
         ignore: Callable[[str], bool] | None = None,
+        companions: Sequence[SafetensorsFile] = (),
     ) -> M:
         """Build a module on meta, check the file covers it exactly, then fill it.
 
@@ -120,6 +121,8 @@ class Checkpoint:
         owned_prefixes: file prefixes this module owns entirely; keys there that the module
         does not use are reported as unexpected (``ignore`` exempts some).
         fp8_layers: dotted Linear names to hold in fp8 (quantised here if stored wider).
+        companions: other files of the same model whose tensors count as this file's (LTX-2.5
+        publishes its text projection in the text encoder's file); this file's win.
         """
         with torch.device("meta"):
             module = build()
@@ -133,7 +136,8 @@ class Checkpoint:
             raise KeyError(k)
 
         mapping = {k: file_key(k) for k in expected}
-        tensors = self.file.tensors
+        owner = {k: f for f in (*reversed(companions), self.file) for k in f.tensors}
+        tensors = {k: f.tensors[k] for k, f in owner.items()}
         missing = sorted(f for f in mapping.values() if f not in tensors)
         if missing:
             raise ValueError(
@@ -176,31 +180,34 @@ class Checkpoint:
         for k, param in module.state_dict().items():
             layer = k.rsplit(".", 1)[0]
             if layer in fp8 and k.endswith(".weight"):
-                state[k], scale = self._fp8_weight(mapping[k], device)
+                state[k], scale = _fp8_weight(owner[mapping[k]], mapping[k], device)
                 state.setdefault(layer + ".weight_scale", scale)
             elif layer in fp8 and k.endswith(".weight_scale"):
                 continue
             else:
-                state[k] = self.file.read(mapping[k], device, dtype if param.is_floating_point() else None)
+                state[k] = owner[mapping[k]].read(
+                    mapping[k], device, dtype if param.is_floating_point() else None
+                )
         module.load_state_dict(state, strict=True, assign=True)
         for m in module.modules():
             if isinstance(m, FP8Linear) and m.bias is not None:
                 m.bias.data = m.bias.data.to(dtype)
         return module.eval().requires_grad_(False)
 
-    def _fp8_weight(self, key: str, device) -> tuple[torch.Tensor, torch.Tensor]:
-        info = self.file.tensors[key]
-        if info.torch_dtype == FP8:
-            weight = self.file.read(key, device)
-            scale_key = key + "_scale"
-            scale = (
-                self.file.read(scale_key, device, torch.float32).reshape(())
-                if scale_key in self.file.tensors
-                else torch.ones((), device=device)
-            )
-            return weight, scale
-        weight, scale = quantize_fp8(self.file.read(key, device))
-        return weight, scale.to(device)
+
+def _fp8_weight(file: SafetensorsFile, key: str, device) -> tuple[torch.Tensor, torch.Tensor]:
+    info = file.tensors[key]
+    if info.torch_dtype == FP8:
+        weight = file.read(key, device)
+        scale_key = key + "_scale"
+        scale = (
+            file.read(scale_key, device, torch.float32).reshape(())
+            if scale_key in file.tensors
+            else torch.ones((), device=device)
+        )
+        return weight, scale
+    weight, scale = quantize_fp8(file.read(key, device))
+    return weight, scale.to(device)
 
 
 def is_block_linear(name: str) -> bool:

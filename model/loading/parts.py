@@ -10,6 +10,7 @@ import torch
 
 from ..config import TransformerConfig
 from ..text.conditioner import TextConditioner
+from ..text.pairing import check_pairing
 from ..transformer.model import AVTransformer
 from ..video_vae.config import VideoVAEConfig, video_vae_config
 from ..video_vae.model import VideoDecoder, VideoEncoder
@@ -21,6 +22,8 @@ from .checkpoint import (
     Checkpoint,
     is_block_linear,
 )
+from .gemma4_file import Gemma4File
+from .safetensors_file import SafetensorsFile
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +77,32 @@ def load_transformer(
 
 
 def load_text_conditioner(
-    source: str | Path | Checkpoint, device: torch.device | str = "cpu", dtype: WeightDtype = torch.float32
+    source: str | Path | Checkpoint,
+    device: torch.device | str = "cpu",
+    dtype: WeightDtype = torch.float32,
+    text_encoder: str | Path | None = None,
 ) -> TextConditioner:
-    """Feature extractor and embeddings connectors (what turns encoder states into context)."""
+    """Feature extractor and embeddings connectors (what turns encoder states into context).
+
+    LTX-2.5 publishes its projection in the text encoder's file (``text_encoder``, required
+    then) and sizes it by that file's Gemma config; the connectors stay in the transformer's file.
+    """
     ckpt, cfg, compute, _ = _transformer_side(source, device, dtype)
-    if cfg.generation == "2.5":
-        raise ValueError(
-            f"{ckpt.path.name} is an LTX-2.5 checkpoint: its transformer loads, but its text path "
-            "(the Gemma 4 12B text encoder with LTX's own projection and connectors) is not supported "
-            "yet, so prompts cannot be encoded for it"
-        )
+    if cfg.generation != "2.5":
+        return _load_conditioner(ckpt, cfg, compute, device, companions=())
+    check_pairing(ckpt.path, cfg.generation, ckpt.metadata, text_encoder)
+    with Gemma4File(text_encoder) as encoder:
+        cfg = replace(cfg, text=replace(cfg.text, **encoder.text_sizes()))
+        return _load_conditioner(ckpt, cfg, compute, device, companions=(encoder.file,))
+
+
+def _load_conditioner(
+    ckpt: Checkpoint,
+    cfg: TransformerConfig,
+    compute: torch.dtype,
+    device,
+    companions: tuple[SafetensorsFile, ...],
+) -> TextConditioner:
     prefixes = {
         "feature_extractor.": TEXT_PROJECTION_PREFIX,
         "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",
@@ -96,6 +115,7 @@ def load_text_conditioner(
         device=device,
         dtype=compute,
         owned_prefixes=(TEXT_PROJECTION_PREFIX, *(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)),
+        companions=companions,
     )
 
 

@@ -19,6 +19,7 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
+from ..loading.gemma4_file import is_gemma4_file
 from ..loading.lora import LoraFile, apply_loras, check_loras, read_lora
 from ..loading.parts import (
     DTYPE_CHOICES,
@@ -35,6 +36,7 @@ from ..sampling.compression import VideoCompression
 from ..text.conditioner import PromptEmbedding, TextConditioner
 from ..text.encoder import HFTextEncoder, check_prompt
 from ..text.encoder_source import open_text_encoder
+from ..text.pairing import check_pairing
 from ..transformer.model import AVTransformer
 from ..video_vae.config import video_vae_config
 from ..video_vae.model import VideoDecoder, VideoEncoder
@@ -51,7 +53,14 @@ PARTS = (
     "vocoder",
 )
 
-__all__ = ["BUILTIN_NAME", "DTYPE_CHOICES", "TalkiesModel", "builtin_checkpoint", "check_device"]
+__all__ = [
+    "BUILTIN_NAME",
+    "DTYPE_CHOICES",
+    "TalkiesModel",
+    "builtin_checkpoint",
+    "check_device",
+    "is_gemma4_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +100,9 @@ class TalkiesModel:
     """A Talkies or LTX-2 checkpoint: transformer, text side, codecs, each loaded lazily.
 
     ``dtype``: auto, bf16, fp16, fp32 or fp8 (fp8 holds the transformer blocks' weights in
-    e4m3 and computes in bf16). ``text_encoder``: a folder overriding the checkpoint's own.
-    ``offload``: where parts wait between uses (model/offload/placement.py): "resident" loads them
+    e4m3 and computes in bf16). ``text_encoder``: a folder (or LTX-2.5's Gemma 4 file) overriding
+    the checkpoint's own; one that does not belong with the transformer is refused. ``offload``:
+    where parts wait between uses (model/offload/placement.py): "resident" loads them
     onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
     works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
     manages device memory itself (ComfyUI) places each part instead; parts then load on the
@@ -136,6 +146,8 @@ class TalkiesModel:
         self.compute_dtype, self.fp8 = resolve_dtype(dtype, self.device)
         self.weight_dtype: torch.dtype | str = "fp8" if self.fp8 else self.compute_dtype
         self.text_encoder_folder = None if text_encoder is None else Path(text_encoder)
+        if self.text_encoder_folder is not None:
+            check_pairing(self.path, self.generation, self.checkpoint.metadata, self.text_encoder_folder)
         self.loras = _read_loras(loras)
         check_loras(self.transformer_config, self.loras)
         self._parts: dict[str, Any] = {}
@@ -209,11 +221,14 @@ class TalkiesModel:
     def conditioner(self) -> TextConditioner:
         return self._part(
             "conditioner",
-            lambda: load_text_conditioner(self.checkpoint, self.load_device, self.compute_dtype),
+            lambda: load_text_conditioner(
+                self.checkpoint, self.load_device, self.compute_dtype, self.text_encoder_folder
+            ),
         )
 
     @property
     def text_encoder(self) -> HFTextEncoder:
+        check_pairing(self.path, self.generation, self.checkpoint.metadata, self.text_encoder_folder)
         return self._part(
             "text_encoder",
             lambda: open_text_encoder(

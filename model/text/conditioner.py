@@ -117,7 +117,7 @@ class ConnectorBlock(nn.Module):
     def __init__(self, cfg: ConnectorConfig) -> None:
         super().__init__()
         self.attn1 = Attention(cfg.dim, cfg.heads, cfg.head_dim, gated=cfg.gated_attention)
-        self.ff = FeedForward(cfg.dim)
+        self.ff = FeedForward(cfg.dim, bias=cfg.ff_bias)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None, rope) -> torch.Tensor:
         x = x + self.attn1(rms_norm(x), rope=rope, mask=mask)

@@ -1,22 +1,21 @@
-"""Text encoders from local Hugging Face folders (Gemma 3 for LTX-2, MiniLM for small models).
+"""Text encoders through transformers (Gemma 3 for LTX-2.0/2.3, Gemma 4 for LTX-2.5, MiniLM for
+small models).
 
 Any transformers model that returns all hidden states works: prompts are tokenized to a
-fixed length (the connectors need a multiple of their register count), and the hidden
-states of every layer are stacked into (B, T, D, L). Nothing is ever downloaded: the folder
-must hold the config, the weights and the tokenizer.
+fixed length (text/tokens.py), and the hidden states of every layer are stacked into
+(B, T, D, L). Nothing is ever downloaded: a folder must hold the config, the weights and the
+tokenizer; LTX-2.5's Gemma 4 file carries all three (text/gemma4_file.py).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
 from .conditioner import EncodedText
-
-log = logging.getLogger(__name__)
+from .tokens import tokenize
 
 GEMMA_MAX_TOKENS = 1024
 
@@ -31,13 +30,16 @@ def check_prompt(prompt: str, *, required: bool = True) -> str:
 class HFTextEncoder:
     """Wraps a transformers model + tokenizer into the TextEncoder interface."""
 
-    def __init__(self, model, tokenizer, *, max_tokens: int, padding_side: str = "left") -> None:
+    def __init__(
+        self, model, tokenizer, *, max_tokens: int, padding_side: str = "left", leading_bos: bool = False
+    ) -> None:
         self.model = model.eval().requires_grad_(False)
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = padding_side
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.max_tokens = max_tokens
+        self.leading_bos = leading_bos
         config = getattr(model.config, "text_config", model.config)
         self.hidden_size = int(config.hidden_size)
         self.hidden_states = int(config.num_hidden_layers) + 1
@@ -69,17 +71,11 @@ class HFTextEncoder:
         return next(self.model.parameters()).device
 
     def encode(self, prompts: Sequence[str]) -> EncodedText:
-        texts = [p.strip() for p in prompts]
-        tokens = self.tokenizer(
-            texts, padding="max_length", max_length=self.max_tokens, truncation=True, return_tensors="pt"
+        ids, mask = tokenize(
+            self.tokenizer, prompts, max_tokens=self.max_tokens, leading_bos=self.leading_bos
         )
-        if any(int(m.sum()) >= self.max_tokens for m in tokens.attention_mask) and self.max_tokens > 1:
-            log.warning("a prompt was cut to %d tokens", self.max_tokens)
+        ids, mask = ids.to(self.device), mask.to(self.device)
         with torch.no_grad():
-            out = self.model(
-                input_ids=tokens.input_ids.to(self.device),
-                attention_mask=tokens.attention_mask.to(self.device),
-                output_hidden_states=True,
-            )
+            out = self.model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
         hidden = torch.stack(out.hidden_states, dim=-1)
-        return EncodedText(hidden, tokens.attention_mask.to(self.device))
+        return EncodedText(hidden, mask)

