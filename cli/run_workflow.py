@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model.media.destination import Destination, check_destination
-from ..nodes.standalone.load_image import IMAGE_SUFFIXES
-from ..nodes.standalone.load_media import AUDIO_SUFFIXES, VIDEO_SUFFIXES
+from ..nodes.standalone.load_image import LoadImage
+from ..nodes.standalone.load_media import LoadAudio, LoadVideo
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -147,9 +147,7 @@ def _print_event(kind: str, data: dict) -> None:
 
 # The core loaders a local file may be given to: the input naming the file, and the files it takes.
 LOADED_FILES = {
-    "LoadImage": ("image", IMAGE_SUFFIXES),
-    "LoadVideo": ("file", VIDEO_SUFFIXES),
-    "LoadAudio": ("audio", AUDIO_SUFFIXES),
+    loader.NODE_ID: (loader.INPUT, loader.SUFFIXES) for loader in (LoadImage, LoadVideo, LoadAudio)
 }
 
 

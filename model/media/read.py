@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .loudness import integrated_loudness, true_peak_dbtp
+from .waveform import Waveform
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -55,6 +56,14 @@ class Clip:
     sample_rate: int | None
     streams: list[StreamInfo] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+
+    def images(self) -> torch.Tensor:
+        """The frames as an IMAGE batch (F, H, W, 3), float 0..1."""
+        return self.frames.float() / 255.0
+
+    def sound(self) -> Waveform | None:
+        """The sound as a one-clip batch (1, C, T) at its own rate; None when the file has none."""
+        return None if self.waveform is None else Waveform(self.waveform[None], self.sample_rate)
 
 
 def _seconds(ticks: int | None, time_base: Fraction | None) -> Fraction | None:

@@ -6,8 +6,10 @@ A loader's value is a file name in the input folder, as in ComfyUI, or a path to
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from .. import host
+from ..host import io
 
 
 def input_choices(suffixes: tuple[str, ...]) -> list[str]:
@@ -36,3 +38,44 @@ def input_problem(name: str, what: str) -> bool | str:
     except FileNotFoundError as exc:
         return str(exc)
     return True
+
+
+class InputFileLoader(io.ComfyNode):
+    """A stand-in core loader: one input (``INPUT``, the core node's own name) choosing a file from
+    the input folder, or a path, checked before the run. A loader says which files it takes, its
+    outputs, and loads ``cls.path(value)`` in ``execute``."""
+
+    NODE_ID: ClassVar[str]
+    DISPLAY_NAME: ClassVar[str]
+    CATEGORY: ClassVar[str]
+    INPUT: ClassVar[str]
+    SUFFIXES: ClassVar[tuple[str, ...]]  # lower case, with the dot
+    UPLOAD: ClassVar[io.UploadType]
+    WHAT: ClassVar[str]  # what the file is, in messages ("picture", "video", "sound")
+    TOOLTIP: ClassVar[str]
+
+    @classmethod
+    def outputs(cls) -> list:
+        raise NotImplementedError
+
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        choice = io.Combo.Input(
+            cls.INPUT, options=input_choices(cls.SUFFIXES), upload=cls.UPLOAD, tooltip=cls.TOOLTIP
+        )
+        return io.Schema(
+            node_id=cls.NODE_ID,
+            display_name=cls.DISPLAY_NAME,
+            category=cls.CATEGORY,
+            inputs=[choice],
+            outputs=cls.outputs(),
+        )
+
+    @classmethod
+    def problem(cls, value: str) -> bool | str:
+        """The ``validate_inputs`` answer for the chosen ``value``."""
+        return input_problem(value, cls.WHAT)
+
+    @classmethod
+    def path(cls, value: str) -> Path:
+        return input_path(value, cls.WHAT)

@@ -10,34 +10,25 @@ import torch
 
 from ...model.media.image_prep import load_image, to_rgb
 from ..host import io
-from .input_files import input_choices, input_path, input_problem
+from .input_files import InputFileLoader
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
-class LoadImage(io.ComfyNode):
+class LoadImage(InputFileLoader):
+    NODE_ID, DISPLAY_NAME, CATEGORY = "LoadImage", "Load Image", "image"
+    INPUT, SUFFIXES, UPLOAD, WHAT = "image", IMAGE_SUFFIXES, io.UploadType.image, "picture"
+    TOOLTIP = "A picture in the input folder, or a path to one."
+
     @classmethod
-    def define_schema(cls) -> io.Schema:
-        return io.Schema(
-            node_id="LoadImage",
-            display_name="Load Image",
-            category="image",
-            inputs=[
-                io.Combo.Input(
-                    "image",
-                    options=input_choices(IMAGE_SUFFIXES),
-                    upload=io.UploadType.image,
-                    tooltip="A picture in the input folder, or a path to one.",
-                ),
-            ],
-            outputs=[io.Image.Output(display_name="IMAGE"), io.Mask.Output(display_name="MASK")],
-        )
+    def outputs(cls) -> list:
+        return [io.Image.Output(display_name="IMAGE"), io.Mask.Output(display_name="MASK")]
 
     @classmethod
     def validate_inputs(cls, image: str) -> bool | str:
-        return input_problem(image, "picture")
+        return cls.problem(image)
 
     @classmethod
     def execute(cls, image: str) -> io.NodeOutput:
-        pixels = to_rgb(load_image(input_path(image, "picture")))
+        pixels = to_rgb(load_image(cls.path(image)))
         return io.NodeOutput(pixels, torch.zeros(1, *pixels.shape[1:3]))

@@ -10,37 +10,28 @@ from __future__ import annotations
 from ...model.media.mp4 import read_clip
 from .. import host
 from ..host import io
-from .input_files import input_choices, input_path, input_problem
+from .input_files import InputFileLoader
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi")
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", *VIDEO_SUFFIXES)
 
 
-class LoadVideo(io.ComfyNode):
+class LoadVideo(InputFileLoader):
+    NODE_ID, DISPLAY_NAME, CATEGORY = "LoadVideo", "Load Video", "video"
+    INPUT, SUFFIXES, UPLOAD, WHAT = "file", VIDEO_SUFFIXES, io.UploadType.video, "video"
+    TOOLTIP = "A video in the input folder, or a path to one."
+
     @classmethod
-    def define_schema(cls) -> io.Schema:
-        return io.Schema(
-            node_id="LoadVideo",
-            display_name="Load Video",
-            category="video",
-            inputs=[
-                io.Combo.Input(
-                    "file",
-                    options=input_choices(VIDEO_SUFFIXES),
-                    upload=io.UploadType.video,
-                    tooltip="A video in the input folder, or a path to one.",
-                )
-            ],
-            outputs=[io.Video.Output(display_name="VIDEO")],
-        )
+    def outputs(cls) -> list:
+        return [io.Video.Output(display_name="VIDEO")]
 
     @classmethod
     def validate_inputs(cls, file: str) -> bool | str:
-        return input_problem(file, "video")
+        return cls.problem(file)
 
     @classmethod
     def execute(cls, file: str) -> io.NodeOutput:
-        return io.NodeOutput(host.video_from_file(input_path(file, "video")))
+        return io.NodeOutput(host.video_from_file(cls.path(file)))
 
 
 class GetVideoComponents(io.ComfyNode):
@@ -65,32 +56,23 @@ class GetVideoComponents(io.ComfyNode):
         return io.NodeOutput(parts.images, parts.audio, float(parts.frame_rate), video.get_bit_depth())
 
 
-class LoadAudio(io.ComfyNode):
+class LoadAudio(InputFileLoader):
+    NODE_ID, DISPLAY_NAME, CATEGORY = "LoadAudio", "Load Audio", "audio"
+    INPUT, SUFFIXES, UPLOAD, WHAT = "audio", AUDIO_SUFFIXES, io.UploadType.audio, "sound"
+    TOOLTIP = "A sound (or a video's sound track) in the input folder, or a path to one."
+
     @classmethod
-    def define_schema(cls) -> io.Schema:
-        return io.Schema(
-            node_id="LoadAudio",
-            display_name="Load Audio",
-            category="audio",
-            inputs=[
-                io.Combo.Input(
-                    "audio",
-                    options=input_choices(AUDIO_SUFFIXES),
-                    upload=io.UploadType.audio,
-                    tooltip="A sound (or a video's sound track) in the input folder, or a path to one.",
-                )
-            ],
-            outputs=[io.Audio.Output(display_name="AUDIO")],
-        )
+    def outputs(cls) -> list:
+        return [io.Audio.Output(display_name="AUDIO")]
 
     @classmethod
     def validate_inputs(cls, audio: str) -> bool | str:
-        return input_problem(audio, "sound")
+        return cls.problem(audio)
 
     @classmethod
     def execute(cls, audio: str) -> io.NodeOutput:
-        path = input_path(audio, "sound")
-        clip = read_clip(path, pictures=False)
-        if clip.waveform is None:
+        path = cls.path(audio)
+        sound = read_clip(path, pictures=False).sound()
+        if sound is None:
             raise ValueError(f"{path.name} has no sound stream")
-        return io.NodeOutput({"waveform": clip.waveform[None], "sample_rate": clip.sample_rate})
+        return io.NodeOutput(sound.as_audio())

@@ -38,10 +38,8 @@ class VideoFile:
 
     def get_components(self) -> VideoComponents:
         clip = read_clip(self.path)
-        audio = None
-        if clip.waveform is not None:
-            audio = {"waveform": clip.waveform[None], "sample_rate": clip.sample_rate}
-        return VideoComponents(clip.frames.float() / 255.0, audio, clip.fps)
+        sound = clip.sound()
+        return VideoComponents(clip.images(), None if sound is None else sound.as_audio(), clip.fps)
 
     def save_to(self, path: str | Path) -> None:
         shutil.copyfile(self.path, path)
