@@ -7,10 +7,10 @@ import torch
 from ..model.pipeline.add_sound import add_sound
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import held_stream_options, tell_notes
+from .generation import held_stream_options, held_stream_output
 from .guidance import GuidanceChoice
 from .host import io
-from .inputs import clip_outputs, fps_input, guidance_input, seed_input, steps_input
+from .inputs import clip_outputs, fps_input, generation_inputs
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
 
@@ -37,9 +37,7 @@ class TalkiesAddSound(io.ComfyNode):
                     tooltip="The video's frames, any size and length (from Load Video or any IMAGE).",
                 ),
                 fps_input("The video's frame rate (wire Get Video Components' fps here)."),
-                seed_input("The noise seed of the sound."),
-                steps_input("Denoising steps; 0: the model's."),
-                guidance_input("Per-stream guidance (from Talkies Guidance); default: the model's."),
+                *generation_inputs("The noise seed of the sound."),
             ],
             outputs=clip_outputs(),
         )
@@ -58,4 +56,4 @@ class TalkiesAddSound(io.ComfyNode):
         options = held_stream_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
         clip = add_sound(model, images, fps, prompts.positive, prompts.negative, options)
-        return io.NodeOutput(clip.images, clip.audio.as_audio(), float(clip.fps), ui=tell_notes(clip.notes))
+        return held_stream_output(clip)

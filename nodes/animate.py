@@ -8,7 +8,7 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.animate import animate_to_sound
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import held_stream_options, tell_notes
+from .generation import held_stream_options, held_stream_output
 from .guidance import GuidanceChoice
 from .host import io
 from .inputs import (
@@ -41,7 +41,7 @@ class TalkiesAnimateToSound(io.ComfyNode):
                 *size_inputs(),
                 fps_input("The clip's frame rate."),
                 seed_input("The noise seed of the picture."),
-                steps_input("Denoising steps; 0: the model's."),
+                steps_input(),
                 io.Image.Input(
                     "image",
                     optional=True,
@@ -50,7 +50,7 @@ class TalkiesAnimateToSound(io.ComfyNode):
                 scale_input(
                     "image_strength", 1.0, 1.0, "How exactly the first frame keeps the image.", step=0.05
                 ),
-                guidance_input("Per-stream guidance (from Talkies Guidance); default: the model's."),
+                guidance_input(),
             ],
             outputs=clip_outputs(),
         )
@@ -84,4 +84,4 @@ class TalkiesAnimateToSound(io.ComfyNode):
             image_strength=image_strength,
             options=options,
         )
-        return io.NodeOutput(clip.images, clip.audio.as_audio(), float(clip.fps), ui=tell_notes(clip.notes))
+        return held_stream_output(clip)

@@ -11,14 +11,13 @@ from fractions import Fraction
 
 from ..model.media.fps import as_fps
 from ..model.media.waveform import Waveform
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent, extend_media
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import step_progress
-from .guidance import GuidanceChoice, resolve_guidance
+from .generation import generation_options
+from .guidance import GuidanceChoice
 from .host import io
-from .inputs import clip_outputs, fps_input, guidance_input, int_input, scale_input, seed_input, steps_input
+from .inputs import clip_outputs, generation_inputs, int_input, media_inputs, scale_input
 from .latent_dict import model_clip, to_latent_dict
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
@@ -41,23 +40,8 @@ def _inputs(clip_input) -> list:
             "Latent frames of the clip's end (8 video frames each for LTX-2, with the sound over the "
             "same time) the new part continues from.",
         ),
-        seed_input("The noise seed of the new part."),
-        steps_input("Denoising steps; 0: the model's."),
-        guidance_input("Per-stream guidance (from Talkies Guidance); default: the model's."),
+        *generation_inputs("The noise seed of the new part."),
     ]
-
-
-def generation_options(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
-    """The keyword arguments a generating node passes on: its options, guidance and progress."""
-    video_guidance, audio_guidance = resolve_guidance(model, guidance)
-    steps = options.pop("steps") or None
-    return {
-        **options,
-        "steps": steps,
-        "video_guidance": video_guidance,
-        "audio_guidance": audio_guidance,
-        "on_step": step_progress(steps or defaults_for(model).steps),
-    }
 
 
 class TalkiesExtend(io.ComfyNode):
@@ -105,16 +89,7 @@ class TalkiesExtendFrames(io.ComfyNode):
             category=f"{CATEGORY}/sampling",
             description="Extends frames and sound from anywhere: the original frames and samples are kept, "
             "the new part starts exactly where they end, and the sound cross-fades only inside the overlap.",
-            inputs=_inputs(
-                [
-                    io.Image.Input(
-                        "images",
-                        tooltip="The clip's frames; sides on the model's grid (multiples of 32 for LTX-2).",
-                    ),
-                    io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
-                    fps_input("The clip's frame rate (kept for the new part)."),
-                ]
-            ),
+            inputs=_inputs(media_inputs("The clip's frame rate (kept for the new part).")),
             outputs=clip_outputs(),
         )
 

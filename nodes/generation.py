@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model.pipeline.defaults import defaults_for
-from ..model.pipeline.held_stream import HeldStreamOptions
+from ..model.pipeline.held_stream import HeldStreamClip, HeldStreamOptions
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.sample import StepPreview
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
+from .host import io
 
 
 def step_progress(steps_hint: int) -> Callable[[StepPreview], None]:
@@ -23,18 +24,25 @@ def step_progress(steps_hint: int) -> Callable[[StepPreview], None]:
     return on_step
 
 
+def generation_options(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
+    """The keyword arguments a generating node passes on: its options (``steps`` 0: the model's),
+    guidance (None: the model's) and progress."""
+    video_guidance, audio_guidance = resolve_guidance(model, guidance)
+    steps = options.pop("steps") or None
+    return {
+        **options,
+        "steps": steps,
+        "video_guidance": video_guidance,
+        "audio_guidance": audio_guidance,
+        "on_step": step_progress(steps or defaults_for(model).steps),
+    }
+
+
 def held_stream_options(
     model: TalkiesModel, guidance: GuidanceChoice | None, *, seed: int, steps: int
 ) -> HeldStreamOptions:
-    """Seed, steps (0: the model's), guidance (None: the model's) and progress for Add Sound / Animate."""
-    video_guidance, audio_guidance = resolve_guidance(model, guidance)
-    return HeldStreamOptions(
-        seed=seed,
-        steps=steps or None,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
-        on_step=step_progress(steps or defaults_for(model).steps),
-    )
+    """:func:`generation_options` for Add Sound / Animate, which take them as one value."""
+    return HeldStreamOptions(**generation_options(model, guidance, seed=seed, steps=steps))
 
 
 def tell_notes(notes: tuple[str, ...] | list[str], heading: str = "") -> dict | None:
@@ -44,3 +52,8 @@ def tell_notes(notes: tuple[str, ...] | list[str], heading: str = "") -> dict | 
     message = heading + "; ".join(notes)
     host.tell(message)
     return {"text": [message]}
+
+
+def held_stream_output(clip: HeldStreamClip) -> io.NodeOutput:
+    """Add Sound's and Animate's outputs: frames, sound, frame rate, and their notes shown on the node."""
+    return io.NodeOutput(clip.images, clip.audio.as_audio(), float(clip.fps), ui=tell_notes(clip.notes))

@@ -44,12 +44,30 @@ def seed_input(tooltip: str) -> io.Int.Input:
     return io.Int.Input("seed", default=0, min=0, max=MAX_SEED, control_after_generate=True, tooltip=tooltip)
 
 
-def steps_input(tooltip: str) -> io.Int.Input:
+def steps_input(tooltip: str = "Denoising steps; 0: the model's.") -> io.Int.Input:
     return io.Int.Input("steps", default=0, min=0, max=MAX_STEPS, tooltip=tooltip)
 
 
-def guidance_input(tooltip: str) -> GuidanceType.Input:
+def guidance_input(
+    tooltip: str = "Per-stream guidance (from Talkies Guidance); default: the model's.",
+) -> GuidanceType.Input:
     return GuidanceType.Input("guidance", optional=True, tooltip=tooltip)
+
+
+def generation_inputs(seed_tooltip: str) -> list:
+    """Seed, steps (0: the model's) and guidance (none: the model's), in that order."""
+    return [seed_input(seed_tooltip), steps_input(), guidance_input()]
+
+
+def media_inputs(fps_tooltip: str) -> list:
+    """A clip from anywhere as IMAGE frames, AUDIO and a frame rate."""
+    return [
+        io.Image.Input(
+            "images", tooltip="The clip's frames; sides on the model's grid (multiples of 32 for LTX-2)."
+        ),
+        io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
+        fps_input(fps_tooltip),
+    ]
 
 
 def loudness_input(tooltip: str) -> io.Combo.Input:

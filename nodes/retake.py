@@ -13,19 +13,10 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.retake import CROSSFADE_FRAMES, STREAMS, TimeWindow, retake_latent, retake_media
 from . import host
-from .extend import generation_options
+from .generation import generation_options
 from .guidance import GuidanceChoice
 from .host import io
-from .inputs import (
-    choice_input,
-    clip_outputs,
-    fps_input,
-    guidance_input,
-    problem_with,
-    scale_input,
-    seed_input,
-    steps_input,
-)
+from .inputs import choice_input, clip_outputs, generation_inputs, media_inputs, problem_with, scale_input
 from .latent_dict import model_clip, to_latent_dict
 from .text_encode import EncodedPrompts
 from .types import CATEGORY, Model, Prompts
@@ -98,16 +89,9 @@ class TalkiesRetakeFrames(io.ComfyNode):
             inputs=[
                 Model.Input("model", tooltip="The model that redoes the window."),
                 Prompts.Input("prompts", tooltip="What the window should show and sound like."),
-                io.Image.Input(
-                    "images",
-                    tooltip="The clip's frames; sides on the model's grid (multiples of 32 for LTX-2).",
-                ),
-                io.Audio.Input("audio", tooltip="The clip's sound, any sample rate and channel count."),
-                fps_input("The clip's frame rate."),
+                *media_inputs("The clip's frame rate."),
                 *_window_inputs(),
-                seed_input("The noise seed of the retake."),
-                steps_input("Denoising steps; 0: the model's."),
-                guidance_input("Per-stream guidance (from Talkies Guidance); default: the model's."),
+                *generation_inputs("The noise seed of the retake."),
             ],
             outputs=clip_outputs(),
         )
