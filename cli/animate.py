@@ -8,18 +8,16 @@ from pathlib import Path
 
 from ..model.media.image_prep import load_image
 from ..model.media.mp4 import read_clip
-from ..model.media.waveform import Waveform
 from ..model.pipeline.animate import animate_to_sound, check_sound
 from ..model.pipeline.held_stream import HeldStreamOptions
-from ..model.pipeline.text_encode import encode_prompts
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
-    guidance,
-    open_model,
+    open_model_and_prompts,
     output_destination,
     report_notes,
     report_saved,
+    sampling_options,
     save_clip,
 )
 
@@ -40,18 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     destination = output_destination(args, "talkies-animated")
-    clip = read_clip(args.audio, pictures=False)
-    if clip.waveform is None:
+    sound = read_clip(args.audio, pictures=False).sound()
+    if sound is None:
         raise ValueError(f"{args.audio} has no sound stream; animate needs a sound to follow")
-    sound = Waveform(clip.waveform[None], clip.sample_rate)
     check_sound(sound)
     image = None if args.image is None else load_image(args.image)
-    model = open_model(args)
-    video_guidance, audio_guidance = guidance(model, args)
-    pos, neg = encode_prompts(model, args.prompt, args.negative)
-    options = HeldStreamOptions(
-        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
-    )
+    model, pos, neg = open_model_and_prompts(args)
     made = animate_to_sound(
         model,
         sound,
@@ -62,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         height=args.height,
         image=image,
         image_strength=args.image_strength,
-        options=options,
+        options=HeldStreamOptions(**sampling_options(model, args)),
     )
     report_notes(made.notes)
     metadata = {"prompt": args.prompt, "seed": args.seed, "animates": args.audio.name}

@@ -6,17 +6,15 @@ import argparse
 import time
 from pathlib import Path
 
-from ..model.media.mp4 import read_clip
-from ..model.media.waveform import Waveform
 from ..model.pipeline.extend import extend_media
-from ..model.pipeline.text_encode import encode_prompts
+from .input_clip import read_picture_and_sound
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
-    guidance,
-    open_model,
+    open_model_and_prompts,
     output_destination,
     report_saved,
+    sampling_options,
     save_clip,
 )
 
@@ -33,30 +31,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     start = time.monotonic()
     destination = output_destination(args, "talkies-extended")
-    clip = read_clip(args.clip)
-    if clip.fps is None or clip.frames.shape[0] == 0:
-        raise ValueError(f"{args.clip} has no picture; Talkies extends a clip's picture and sound together")
-    if clip.waveform is None:
-        raise ValueError(f"{args.clip} has no sound; Talkies extends picture and sound together")
-    model = open_model(args)
-    video_guidance, audio_guidance = guidance(model, args)
-    pos, neg = encode_prompts(model, args.prompt, args.negative)
+    frames, sound, fps = read_picture_and_sound(
+        args.clip,
+        "Talkies extends a clip's picture and sound together",
+        "Talkies extends picture and sound together",
+    )
+    model, pos, neg = open_model_and_prompts(args)
     images, sound = extend_media(
         model,
-        clip.frames.float() / 255.0,
-        Waveform(clip.waveform[None], clip.sample_rate),
-        clip.fps,
+        frames,
+        sound,
+        fps,
         pos,
         neg,
         seconds=args.seconds,
         overlap=args.overlap,
-        seed=args.seed,
-        steps=args.steps,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
+        **sampling_options(model, args),
     )
     metadata = {"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name}
-    path, delivery = save_clip(destination, args, images, clip.fps, sound, metadata=metadata)
-    made = f"{images.shape[0]} frames ({clip.frames.shape[0]} kept) in {time.monotonic() - start:.1f} s"
+    path, delivery = save_clip(destination, args, images, fps, sound, metadata=metadata)
+    made = f"{images.shape[0]} frames ({frames.shape[0]} kept) in {time.monotonic() - start:.1f} s"
     report_saved(path, delivery, made)
     return 0

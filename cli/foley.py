@@ -10,15 +10,14 @@ from pathlib import Path
 from ..model.media.mp4 import read_clip
 from ..model.pipeline.add_sound import DEFAULT_SOUND_PROMPT, add_sound, check_video_frames
 from ..model.pipeline.held_stream import HeldStreamOptions
-from ..model.pipeline.text_encode import encode_prompts
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
-    guidance,
-    open_model,
+    open_model_and_prompts,
     output_destination,
     report_notes,
     report_saved,
+    sampling_options,
     save_clip,
 )
 
@@ -36,19 +35,14 @@ def run(args: argparse.Namespace) -> int:
     clip = read_clip(args.video)
     if not any(stream.kind == "video" for stream in clip.streams):
         raise ValueError(f"{args.video} has no video stream; foley adds sound to a video")
-    frames = clip.frames.float() / 255.0
+    frames = clip.images()
     check_video_frames(frames)
     if clip.fps is None:
         raise ValueError(f"{args.video} does not say its frame rate; remux it with one (ffmpeg -r)")
     if clip.waveform is not None:
         print(f"note: {args.video.name}'s own sound is replaced", file=sys.stderr)
-    model = open_model(args)
-    video_guidance, audio_guidance = guidance(model, args)
-    pos, neg = encode_prompts(model, args.prompt, args.negative)
-    options = HeldStreamOptions(
-        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
-    )
-    made = add_sound(model, frames, clip.fps, pos, neg, options)
+    model, pos, neg = open_model_and_prompts(args)
+    made = add_sound(model, frames, clip.fps, pos, neg, HeldStreamOptions(**sampling_options(model, args)))
     report_notes(made.notes)
     metadata = {"prompt": args.prompt, "seed": args.seed, "sound_for": args.video.name}
     path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)

@@ -21,7 +21,9 @@ from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.pipeline.sample import MAX_SEED, check_seed
+from ..model.pipeline.text_encode import encode_prompts
 from ..model.sampling.guidance import Guidance
+from ..model.text.conditioner import PromptEmbedding
 from .cancel import raise_if_cancelled
 
 
@@ -87,12 +89,29 @@ def open_model(args: argparse.Namespace, mesh: ParallelMesh | None = None) -> Ta
     )
 
 
+def open_model_and_prompts(args: argparse.Namespace) -> tuple[TalkiesModel, PromptEmbedding, PromptEmbedding]:
+    """The model (:func:`open_model`) and the command's ``prompt`` and ``--negative`` encoded by it."""
+    model = open_model(args)
+    return model, *encode_prompts(model, args.prompt, args.negative)
+
+
 def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, Guidance]:
     """The model's recommended guidance, with the CFG scales the user overrode."""
     d = defaults_for(model)
     video = d.video if args.video_cfg is None else replace(d.video, cfg=args.video_cfg)
     audio = d.audio if args.audio_cfg is None else replace(d.audio, cfg=args.audio_cfg)
     return video, audio
+
+
+def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> dict:
+    """``--seed``, ``--steps`` and the guidance (:func:`guidance`), as a stage's keyword arguments."""
+    video_guidance, audio_guidance = guidance(model, args)
+    return {
+        "seed": args.seed,
+        "steps": args.steps,
+        "video_guidance": video_guidance,
+        "audio_guidance": audio_guidance,
+    }
 
 
 def add_output_arguments(

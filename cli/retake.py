@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 
-from ..model.media.mp4 import read_clip
-from ..model.media.waveform import Waveform
 from ..model.pipeline.retake import CROSSFADE_FRAMES, STREAMS, TimeWindow, check_window, retake_media
-from ..model.pipeline.text_encode import encode_prompts
+from .input_clip import read_picture_and_sound
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
-    guidance,
-    open_model,
+    open_model_and_prompts,
     output_destination,
+    report_notes,
     report_saved,
+    sampling_options,
     save_clip,
 )
 
@@ -44,37 +42,28 @@ def run(args: argparse.Namespace) -> int:
     began = time.monotonic()
     destination = output_destination(args, "talkies-retake")
     window = TimeWindow(args.start, args.end)
-    clip = read_clip(args.clip)
-    if clip.fps is None or clip.frames.shape[0] == 0:
-        raise ValueError(f"{args.clip} has no picture; Talkies retakes a clip's picture and sound together")
-    if clip.waveform is None:
-        raise ValueError(f"{args.clip} has no sound; Talkies retakes a clip's picture and sound together")
-    check_window(window, Fraction(clip.frames.shape[0]) / clip.fps)
-    model = open_model(args)
-    video_guidance, audio_guidance = guidance(model, args)
-    pos, neg = encode_prompts(model, args.prompt, args.negative)
+    why = "Talkies retakes a clip's picture and sound together"
+    frames, sound, fps = read_picture_and_sound(args.clip, why, why)
+    check_window(window, Fraction(frames.shape[0]) / fps)
+    model, pos, neg = open_model_and_prompts(args)
     out = retake_media(
         model,
-        clip.frames.float() / 255.0,
-        Waveform(clip.waveform[None], clip.sample_rate),
-        clip.fps,
+        frames,
+        sound,
+        fps,
         pos,
         neg,
         window=window,
         streams=args.streams,
-        seed=args.seed,
-        steps=args.steps,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
+        **sampling_options(model, args),
     )
-    for note in out.notes:
-        print(f"note: {note}", file=sys.stderr)
+    report_notes(out.notes)
     metadata = {
         "prompt": args.prompt,
         "seed": args.seed,
         "retakes": f"{args.clip.name} {args.streams} {args.start:g}-{args.end:g} s",
     }
-    path, delivery = save_clip(destination, args, out.images, clip.fps, out.sound, metadata=metadata)
+    path, delivery = save_clip(destination, args, out.images, fps, out.sound, metadata=metadata)
     made = (
         f"{args.streams} redone over [{args.start:g}, {args.end:g}) s of {out.images.shape[0]} frames "
         f"in {time.monotonic() - began:.1f} s"
