@@ -3,9 +3,6 @@ common picture format gets there: gray, gray+alpha, RGB, RGBA, 8-bit, 16-bit, fl
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import av
 import numpy as np
 import pytest
 import torch
@@ -19,6 +16,8 @@ from talkies.model.media.image_prep import (
     prepare_conditioning,
     to_rgb,
 )
+
+from media_samples import write_png
 
 media_io = pytest.importorskip(
     "ltx_pipelines.utils.media_io", reason="ltx-pipelines (the reference) is a test dependency"
@@ -34,16 +33,6 @@ def _picture(h: int, w: int, seed: int = 0) -> np.ndarray:
     disc = ((y - h / 2) ** 2 + (x - w / 3) ** 2 < (min(h, w) / 4) ** 2) * 90.0
     rgb = np.stack([x * 200.0 / w + disc, y * 200.0 / h, (x + y) * 100.0 / (h + w) + 60 - disc / 2], axis=-1)
     return np.clip(rgb + rng.normal(0, 6, rgb.shape), 0, 255).astype(np.uint8)
-
-
-def _write_png(path: Path, array: np.ndarray, pix_fmt: str) -> Path:
-    with av.open(str(path), "w", format="image2") as container:
-        stream = container.add_stream("png")
-        stream.height, stream.width = array.shape[:2]
-        stream.pix_fmt = pix_fmt
-        container.mux(stream.encode(av.VideoFrame.from_ndarray(array, format=pix_fmt)))
-        container.mux(stream.encode())
-    return path
 
 
 def _reference(image: np.ndarray, height: int, width: int) -> torch.Tensor:
@@ -90,7 +79,7 @@ def test_h264_round_trip_matches_the_reference(size):
 
 def test_conditioning_image_from_a_file_matches_the_reference(tmp_path):
     image = _picture(90, 130, seed=2)
-    path = _write_png(tmp_path / "still.png", image, "rgb24")
+    path = write_png(tmp_path / "still.png", image, "rgb24")
     expected = media_io.load_image_conditioning(
         str(path), 64, 96, torch.float32, "cpu", crf=DEFAULT_IMAGE_CRF
     )
@@ -124,7 +113,7 @@ def test_every_picture_format_reaches_the_same_pixels(tmp_path):
         "rgba64be": np.dstack([rgb, alpha]).astype(np.uint16) * 257,
     }
     for pix_fmt, array in files.items():
-        loaded = load_image(_write_png(tmp_path / f"{pix_fmt}.png", array, pix_fmt))
+        loaded = load_image(write_png(tmp_path / f"{pix_fmt}.png", array, pix_fmt))
         assert np.array_equal(loaded, array), pix_fmt
         want = want_gray if pix_fmt.startswith("gray") else want_rgb
         assert torch.equal(prepare_conditioning(loaded, 32, 32), want), pix_fmt

@@ -8,19 +8,17 @@ import torch
 from talkies.model.media.mp4 import probe_clip
 from talkies.nodes.add_sound import TalkiesAddSound
 from talkies.nodes.animate import TalkiesAnimateToSound
-from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.save_clip import TalkiesSaveClip
 from talkies.nodes.standalone import runtime
-from talkies.nodes.text_encode import TalkiesTextEncode
 
 from media_samples import moving_frames, tone
+from tiny_nodes import encode, load_tiny_model
 
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
-    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
-    prompts = TalkiesTextEncode.execute(model, "a ball knocks on a wooden floor").args[0]
-    return model, prompts
+    model = load_tiny_model()
+    return model, encode(model, "a ball knocks on a wooden floor")
 
 
 def _saved(tmp_path, images, audio, fps):

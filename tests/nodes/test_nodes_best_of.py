@@ -12,19 +12,19 @@ from talkies.model.pipeline.best_of import MAX_CANDIDATES
 from talkies.model.pipeline.decode import decode_audio, decode_video
 from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.latent_dict import from_latent_dict
-from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.sampler import TalkiesSampler
-from talkies.nodes.text_encode import TalkiesTextEncode
+
+from tiny_nodes import encode, load_tiny_model
 
 
 @pytest.fixture(scope="module")
 def model(tiny_models_dir):
-    return TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    return load_tiny_model()
 
 
 @pytest.fixture(scope="module")
 def prompts(model):
-    return TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
+    return encode(model)
 
 
 @pytest.fixture(scope="module")

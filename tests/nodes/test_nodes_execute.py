@@ -21,6 +21,8 @@ from talkies.nodes.save_clip import TalkiesSaveClip
 from talkies.nodes.standalone import runtime
 from talkies.nodes.text_encode import TalkiesTextEncode
 
+from tiny_nodes import encode, load_tiny_model
+
 
 @pytest.fixture(scope="module")
 def models_dir(tiny_models_dir):
@@ -29,12 +31,12 @@ def models_dir(tiny_models_dir):
 
 @pytest.fixture(scope="module")
 def model(models_dir):
-    return TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    return load_tiny_model()
 
 
 @pytest.fixture(scope="module")
 def prompts(model):
-    return TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
+    return encode(model)
 
 
 def _empty(model, **kw):

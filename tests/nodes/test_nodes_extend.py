@@ -7,22 +7,18 @@ import torch
 
 from talkies.model.media.audio_conform import samples_for_frames
 from talkies.nodes.decode import TalkiesDecode
-from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.extend import TalkiesExtend, TalkiesExtendFrames
 from talkies.nodes.join import TalkiesJoinClips
 from talkies.nodes.latent_dict import from_latent_dict
-from talkies.nodes.load_model import TalkiesLoadModel
-from talkies.nodes.sampler import TalkiesSampler
-from talkies.nodes.text_encode import TalkiesTextEncode
+
+from tiny_nodes import encode, load_tiny_model, sampled_clip
 
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
-    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
-    prompts = TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
-    empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=9, unit="frames", fps=24.0).args[0]
-    first = TalkiesSampler.execute(model, prompts, empty, seed=1, steps=2, preview=False).args[0]
-    return model, prompts, first
+    model = load_tiny_model()
+    prompts = encode(model)
+    return model, prompts, sampled_clip(model, prompts, 9)
 
 
 def _decode(model, latent):

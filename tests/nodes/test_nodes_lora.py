@@ -8,19 +8,16 @@ import pytest
 import torch
 
 from talkies.model.loading.safetensors_file import write_safetensors
-from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.latent_dict import from_latent_dict
-from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.lora import TalkiesLoRA
-from talkies.nodes.sampler import TalkiesSampler
-from talkies.nodes.text_encode import TalkiesTextEncode
 
 from loras import layer_shapes, write_random_lora
+from tiny_nodes import encode, load_tiny_model, sampled_clip
 
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
-    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    model = load_tiny_model()
     folder = tiny_models_dir / "loras"
     folder.mkdir(exist_ok=True)
     names = ("transformer_blocks.0.attn1.to_q", "transformer_blocks.1.ff.net.2")
@@ -33,9 +30,7 @@ def setup(tiny_models_dir):
 
 
 def _sample(model):
-    prompts = TalkiesTextEncode.execute(model, "a red ball bounces").args[0]
-    empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=9, unit="frames", fps=24.0).args[0]
-    latent = TalkiesSampler.execute(model, prompts, empty, seed=1, steps=2, preview=False).args[0]
+    latent = sampled_clip(model, encode(model, "a red ball bounces"), 9)
     return from_latent_dict(latent, Fraction(24))[0].video
 
 

@@ -9,13 +9,13 @@ import torch
 
 from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.latent_dict import from_latent_dict
-from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.lora import TalkiesLoRA
 from talkies.nodes.reference_video import TalkiesReferenceVideo
 from talkies.nodes.sampler import TalkiesSampler
 from talkies.nodes.text_encode import TalkiesTextEncode
 
 from loras import layer_shapes, write_random_lora
+from tiny_nodes import load_tiny_model
 
 
 def _ic_lora(folder, model, name: str, factor: int) -> None:
@@ -26,7 +26,7 @@ def _ic_lora(folder, model, name: str, factor: int) -> None:
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
-    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
+    model = load_tiny_model()
     folder = tiny_models_dir / "loras"
     folder.mkdir(exist_ok=True)
     _ic_lora(folder, model, "depth.safetensors", 2)

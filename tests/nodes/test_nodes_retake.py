@@ -6,21 +6,19 @@ import pytest
 import torch
 
 from talkies.nodes.decode import TalkiesDecode
-from talkies.nodes.empty_clip import TalkiesEmptyClip
 from talkies.nodes.latent_dict import from_latent_dict
-from talkies.nodes.load_model import TalkiesLoadModel
 from talkies.nodes.retake import TalkiesRetake, TalkiesRetakeFrames
 from talkies.nodes.sampler import TalkiesSampler
 from talkies.nodes.text_encode import TalkiesTextEncode
 
+from tiny_nodes import encode, load_tiny_model, sampled_clip
+
 
 @pytest.fixture(scope="module")
 def setup(tiny_models_dir):
-    model = TalkiesLoadModel.execute("tiny.safetensors", "from checkpoint", "auto", "cpu").args[0]
-    prompts = TalkiesTextEncode.execute(model, "a red ball bounces on a wooden floor").args[0]
-    empty = TalkiesEmptyClip.execute(model, width=64, height=64, length=33, unit="frames", fps=24.0).args[0]
-    first = TalkiesSampler.execute(model, prompts, empty, seed=1, steps=2, preview=False).args[0]
-    return model, prompts, first
+    model = load_tiny_model()
+    prompts = encode(model)
+    return model, prompts, sampled_clip(model, prompts, 33)
 
 
 def test_retake_marks_the_window_and_the_sampler_keeps_everything_else(setup):

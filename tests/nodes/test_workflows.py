@@ -4,7 +4,6 @@ end to end in-process through ``python -m talkies run`` with a tiny checkpoint."
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -15,7 +14,7 @@ from talkies.nodes.standalone import runtime
 from talkies.nodes.standalone.runner import WorkflowError, _check_value, node_classes, run_prompt
 from talkies.nodes.standalone.workflow_format import api_from_ui, is_ui_format, is_widget, widget_slots
 
-from media_samples import moving_frames
+from media_samples import moving_frames, write_png, write_wav
 from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 ROOT = Path(__file__).resolve().parents[2] / "workflows"
@@ -101,12 +100,7 @@ def _write_png(path: Path) -> Path:
     rgb = np.zeros((48, 80, 3), np.uint8)
     rgb[:, :40] = (220, 40, 40)
     rgb[:, 40:] = (40, 90, 230)
-    with av.open(str(path), "w", format="image2") as container:
-        stream = container.add_stream("png")
-        stream.width, stream.height, stream.pix_fmt = 80, 48, "rgb24"
-        container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        container.mux(stream.encode(None))
-    return path
+    return write_png(path, rgb)
 
 
 def _small(ckpt: Path) -> list[str]:
@@ -154,18 +148,6 @@ def test_the_retake_workflow_redoes_a_window_of_the_sound_and_keeps_the_clip_as_
     assert not (tmp_path / "none").exists()
 
 
-def _write_wav(path: Path, seconds: float, rate: int) -> Path:
-    t = np.arange(round(seconds * rate)) / rate
-    pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype(np.int16)[None]
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = rate
-        for packet in [*stream.encode(frame), *stream.encode(None)]:
-            container.mux(packet)
-    return path
-
-
 def _run_new(args: list[str], capsys) -> tuple:
     assert main(args + ["--set", f"1.ckpt_name={shared_tiny_checkpoint()}"]) == 0
     (path,) = capsys.readouterr().out.split()
@@ -182,7 +164,7 @@ def test_the_add_sound_workflow_keeps_a_videos_frames_and_length(tmp_path, capsy
 
 
 def test_the_animate_workflow_makes_frames_that_last_as_long_as_the_sound(tmp_path, capsys):
-    memo = _write_wav(tmp_path / "memo.wav", 0.5, 8000)
+    memo = write_wav(tmp_path / "memo.wav", 0.5, 8000)
     args = ["run", str(ROOT / "api" / "animate-to-a-sound.api.json"), "--output-dir", str(tmp_path / "out")]
     args += ["--set", f"7.audio={memo}", "--set", "4.width=64", "--set", "4.height=64"]
     video, sound = _run_new(args, capsys)

@@ -87,24 +87,31 @@ def test_clean_first_frame_matches_reference(case):
     _assert_matches(_predict(model, ref, 0.7, masked=True), ref, "masked")
 
 
-def test_guidance_skips_match_reference(case):
-    _, model, ref = case
+def _streams(ref: dict, *, first_frame: bool = True) -> tuple[Stream, Stream]:
+    """The reference inputs as the transformer's two streams at σ 0.5 (``first_frame``: the video
+    stream marks its first-frame tokens, as a 2.5 model needs)."""
     b, _, f, h, w = ref["video"].shape
-    t = ref["audio"].shape[2]
     sigma = torch.full((b,), 0.5)
     video = Stream(
         latent=video_tokens(ref["video"]),
         positions=video_positions(b, f, h, w, FPS),
         sigma=sigma,
         context=ref["video_context"],
-        single_frame_tokens=first_frame_tokens(b, f, h, w),
+        single_frame_tokens=first_frame_tokens(b, f, h, w) if first_frame else None,
     )
     audio = Stream(
         latent=audio_tokens(ref["audio"]),
-        positions=audio_positions(b, t),
+        positions=audio_positions(b, ref["audio"].shape[2]),
         sigma=sigma,
         context=ref["audio_context"],
     )
+    return video, audio
+
+
+def test_guidance_skips_match_reference(case):
+    _, model, ref = case
+    _, _, f, h, w = ref["video"].shape
+    video, audio = _streams(ref)
     rules = (skip(Skip.VIDEO_SELF, [1]), skip(Skip.AUDIO_TO_VIDEO), skip(Skip.VIDEO_TO_AUDIO))
     with torch.no_grad():
         v, a = model(video, audio, Perturbations((rules, ())))
@@ -128,21 +135,7 @@ def test_first_frame_embedding_is_applied(case):
 
 def test_a_stream_without_its_first_frame_tokens_is_refused(case):
     _, model, ref = case
-    b, _, f, h, w = ref["video"].shape
-    sigma = torch.full((b,), 0.5)
-    video = Stream(
-        latent=video_tokens(ref["video"]),
-        positions=video_positions(b, f, h, w, FPS),
-        sigma=sigma,
-        context=ref["video_context"],
-    )
-    t = ref["audio"].shape[2]
-    audio = Stream(
-        latent=audio_tokens(ref["audio"]),
-        positions=audio_positions(b, t),
-        sigma=sigma,
-        context=ref["audio_context"],
-    )
+    video, audio = _streams(ref, first_frame=False)
     with pytest.raises(ValueError, match="first latent frame"):
         model(video, audio)
 

@@ -18,12 +18,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from media_samples import write_png, write_wav
 from tiny_checkpoint import shared_tiny_checkpoint, write_tiny_upsampler
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,14 +51,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_png(path: Path) -> None:
+def write_example_picture(path: Path) -> None:
     rgb = np.zeros((64, 96, 3), np.uint8)
     rgb[:, :48] = (240, 210, 40)
-    with av.open(str(path), "w", format="image2") as container:
-        stream = container.add_stream("png")
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "rgb24"
-        container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        container.mux(stream.encode(None))
+    write_png(path, rgb)
 
 
 # The example video and sound in input/ last this many frames at 24 fps (9 / 24 s).
@@ -78,14 +76,7 @@ def write_example_video(path: Path) -> None:
 
 def write_example_sound(path: Path, rate: int = 16000) -> None:
     """A 220 Hz tone of EXAMPLE_FRAMES / 24 s, mono 16-bit WAV."""
-    t = np.arange(EXAMPLE_FRAMES * rate // 24) / rate
-    pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype(np.int16)[None]
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
-        frame.sample_rate = rate
-        for packet in [*stream.encode(frame), *stream.encode(None)]:
-            container.mux(packet)
+    write_wav(path, Fraction(EXAMPLE_FRAMES, 24), rate)
 
 
 def _prepare(base: Path) -> None:
@@ -94,7 +85,7 @@ def _prepare(base: Path) -> None:
     (base / "custom_nodes" / "talkies").symlink_to(REPO, target_is_directory=True)
     (base / "models" / "talkies" / TINY_CHECKPOINT).symlink_to(shared_tiny_checkpoint())
     write_tiny_upsampler(base / "models" / "latent_upscale_models" / TINY_UPSCALER, 64, spatial_upsample=True)
-    write_png(base / "input" / "example.png")
+    write_example_picture(base / "input" / "example.png")
     write_example_video(base / "input" / "example.mp4")
     write_example_sound(base / "input" / "example.wav")
 

@@ -6,6 +6,8 @@ import math
 import struct
 from pathlib import Path
 
+import av
+import numpy as np
 import torch
 
 
@@ -28,6 +30,30 @@ def tone(seconds: float, rate: int, channels: int = 1, hz: float = 440.0, level:
 
 def audio(waveform: torch.Tensor, rate: int) -> dict:
     return {"waveform": waveform.unsqueeze(0), "sample_rate": rate}
+
+
+def write_png(path: Path, array: np.ndarray, pix_fmt: str = "rgb24") -> Path:
+    """One picture (H, W, C) uint8 (or as ``pix_fmt`` holds it) as a PNG file."""
+    with av.open(str(path), "w", format="image2") as container:
+        stream = container.add_stream("png")
+        stream.height, stream.width = array.shape[:2]
+        stream.pix_fmt = pix_fmt
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(array, format=pix_fmt)))
+        container.mux(stream.encode(None))
+    return path
+
+
+def write_wav(path: Path, seconds: float, rate: int) -> Path:
+    """A 220 Hz tone of ``seconds``, mono 16-bit PCM WAV at ``rate``."""
+    t = np.arange(round(seconds * rate)) / rate
+    pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype(np.int16)[None]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("pcm_s16le", rate=rate, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return path
 
 
 def top_level_boxes(path: Path) -> list[str]:
