@@ -18,7 +18,6 @@ from ..video_vae.upsampler import LatentUpsampler, upsampler_config
 from .checkpoint import (
     CONNECTOR_NAMES,
     TEXT_PROJECTION_PREFIX,
-    TRANSFORMER_PREFIX,
     Checkpoint,
     is_block_linear,
 )
@@ -63,16 +62,18 @@ def load_transformer(
 ) -> AVTransformer:
     """The audio-video transformer of an LTX-2 layout checkpoint."""
     ckpt, cfg, compute, fp8 = _transformer_side(source, device, dtype)
-    connectors = tuple(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)
+    prefix = ckpt.transformer_prefix
+    # A bare transformer file owns every key but those of the text side.
+    others = tuple(prefix + c for c in CONNECTOR_NAMES) + (() if prefix else (TEXT_PROJECTION_PREFIX,))
     return ckpt.load(
         lambda: AVTransformer(cfg),
-        {"": TRANSFORMER_PREFIX},
+        {"": prefix},
         what=f"LTX-{cfg.generation} transformer",
         device=device,
         dtype=compute,
         fp8_layers=is_block_linear if fp8 else None,
-        owned_prefixes=(TRANSFORMER_PREFIX,),
-        ignore=lambda k: k.startswith(connectors),
+        owned_prefixes=(prefix,),
+        ignore=lambda k: k.startswith(others),
     )
 
 
@@ -81,15 +82,18 @@ def load_text_conditioner(
     device: torch.device | str = "cpu",
     dtype: WeightDtype = torch.float32,
     text_encoder: str | Path | None = None,
+    projection_files: tuple[SafetensorsFile, ...] = (),
 ) -> TextConditioner:
     """Feature extractor and embeddings connectors (what turns encoder states into context).
 
     LTX-2.5 publishes its projection in the text encoder's file (``text_encoder``, required
     then) and sizes it by that file's Gemma config; the connectors stay in the transformer's file.
+    LTX-2.0/2.3 keep it in the checkpoint, or in split releases in a text projection file
+    (``projection_files``).
     """
     ckpt, cfg, compute, _ = _transformer_side(source, device, dtype)
     if cfg.generation != "2.5":
-        return _load_conditioner(ckpt, cfg, compute, device, companions=())
+        return _load_conditioner(ckpt, cfg, compute, device, companions=projection_files)
     check_pairing(ckpt.path, cfg.generation, ckpt.metadata, text_encoder)
     with Gemma4File(text_encoder) as encoder:
         cfg = replace(cfg, text=replace(cfg.text, **encoder.text_sizes()))
@@ -103,10 +107,10 @@ def _load_conditioner(
     device,
     companions: tuple[SafetensorsFile, ...],
 ) -> TextConditioner:
+    prefix = ckpt.transformer_prefix
     prefixes = {
         "feature_extractor.": TEXT_PROJECTION_PREFIX,
-        "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",
-        "audio_embeddings_connector.": TRANSFORMER_PREFIX + "audio_embeddings_connector.",
+        **{c: prefix + c for c in CONNECTOR_NAMES},
     }
     return ckpt.load(
         lambda: TextConditioner(cfg),
@@ -114,7 +118,7 @@ def _load_conditioner(
         what=f"LTX-{cfg.generation} text connectors",
         device=device,
         dtype=compute,
-        owned_prefixes=(TEXT_PROJECTION_PREFIX, *(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)),
+        owned_prefixes=(TEXT_PROJECTION_PREFIX, *(prefix + c for c in CONNECTOR_NAMES)),
         companions=companions,
     )
 
