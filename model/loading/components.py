@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checkpoint import TEXT_PROJECTION_PREFIX, Checkpoint
+from .gemma4_file import GEMMA_CONFIG_KEY
 from .safetensors_file import SafetensorsFile
 
 VIDEO_VAE_ROOTS = ("vae.", "")
@@ -60,6 +61,18 @@ def holds_text_projection(ckpt: Checkpoint) -> bool:
 
 
 HOLDS = {VIDEO_VAE: holds_video_vae, AUDIO_VAE: holds_audio_vae, TEXT_PROJECTION: holds_text_projection}
+
+
+def components_in(path: str | Path) -> tuple[Component, ...]:
+    """The components a file can supply; every one when it cannot be opened, so that choosing it
+    shows the reason (a quantisation Talkies does not implement, a damaged file)."""
+    try:
+        with Checkpoint(path) as ckpt:
+            if GEMMA_CONFIG_KEY in ckpt.metadata:  # LTX-2.5's text encoder: chosen as the text encoder
+                return ()
+            return tuple(c for c in COMPONENTS if HOLDS[c](ckpt))
+    except (ValueError, OSError):
+        return COMPONENTS
 
 
 class ModelFiles:

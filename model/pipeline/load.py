@@ -19,7 +19,16 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
-from ..loading.components import AUDIO_VAE, TEXT_PROJECTION, VIDEO_VAE, ModelFiles
+from ..loading.component_match import match_component
+from ..loading.components import (
+    AUDIO_VAE,
+    COMPONENTS,
+    TEXT_PROJECTION,
+    VIDEO_VAE,
+    Component,
+    ModelFiles,
+    components_in,
+)
 from ..loading.gemma4_file import is_gemma4_file
 from ..loading.lora import LoraFile, apply_loras, check_loras, read_lora
 from ..loading.parts import (
@@ -56,11 +65,16 @@ PARTS = (
 
 __all__ = [
     "BUILTIN_NAME",
+    "COMPONENTS",
+    "Checkpoint",
     "DTYPE_CHOICES",
+    "Component",
     "TalkiesModel",
     "builtin_checkpoint",
     "check_device",
+    "components_in",
     "is_gemma4_file",
+    "match_component",
 ]
 
 log = logging.getLogger(__name__)
