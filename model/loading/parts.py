@@ -124,6 +124,7 @@ def _load_conditioner(
 
 
 VAE_PREFIX = "vae."
+CONV_VAE_CLASS = "CausalVideoAutoencoder"
 _UPSAMPLER_MARKER = "initial_conv.weight"
 
 
@@ -135,6 +136,13 @@ def _video_vae(ckpt: Checkpoint, part: str) -> tuple[VideoVAEConfig, str]:
             f"{ckpt.path.name} has no video VAE config (its 'config' metadata has no 'vae' section); "
             f"it looks like {ckpt.looks_like()}. Pick an LTX-2 checkpoint or a video VAE file saved with "
             "its config"
+        )
+    kind = section.get("_class_name", CONV_VAE_CLASS)
+    if kind != CONV_VAE_CLASS:
+        raise ValueError(
+            f"{ckpt.path.name} holds a {kind} video VAE (LTX-2.5's diffusion decoder); Talkies builds the "
+            f"convolutional one ({CONV_VAE_CLASS}). Use LTX-2.3's video VAE file, which LTX-2.5 also "
+            "decodes with"
         )
     root = VAE_PREFIX if ckpt.has_prefix(VAE_PREFIX + part + ".") else ""
     if not ckpt.has_prefix(root + part + "."):

@@ -139,7 +139,7 @@ def test_a_component_file_of_the_wrong_kind_is_refused(split_23):
         _split_model({**split_23, "video_vae": split_23["audio_vae"]})
 
 
-def _quantised_copy(source: Path, path: Path, edit) -> Path:
+def _edited_copy(source: Path, path: Path, edit) -> Path:
     """``source``'s tensors and metadata, changed by ``edit(tensors, metadata)``."""
     with SafetensorsFile(source) as f:
         tensors = {k: f.read(k) for k in f.tensors}
@@ -201,7 +201,7 @@ def _nvfp4(tensors, metadata):
     ids=["comfy-nvfp4", "comfy-int8", "metadata-mxfp8", "bnb-nf4", "int8", "block-fp8", "nvfp4"],
 )
 def test_an_unimplemented_quantisation_is_refused_by_name(split_23, tmp_path, edit, name):
-    path = _quantised_copy(split_23["path"], tmp_path / "quantised.safetensors", edit)
+    path = _edited_copy(split_23["path"], tmp_path / "quantised.safetensors", edit)
     with pytest.raises(ValueError, match="Talkies does not implement") as exc:
         TalkiesModel(path)
     assert name in str(exc.value)
@@ -233,8 +233,19 @@ def test_per_tensor_fp8_with_comfy_markers_loads(split_23, tmp_path):
                 tensors[key], tensors[key + "_scale"] = quantize_fp8(tensors[key])
                 _comfy_marker("float8_e4m3fn")(tensors, metadata)
 
-    path = _quantised_copy(split_23["path"], tmp_path / "fp8.safetensors", to_fp8)
+    path = _edited_copy(split_23["path"], tmp_path / "fp8.safetensors", to_fp8)
     fp8 = _outputs(_split_model({**split_23, "path": path}))
     plain = _outputs(_split_model(split_23))
     diff = (fp8["velocity.video"] - plain["velocity.video"]).abs().max()
     assert 0 < diff < 0.1 * plain["velocity.video"].abs().max()
+
+
+def test_a_diffusion_video_decoder_is_refused_by_name(split_23, tmp_path):
+    def diffusion_vae(tensors, metadata):
+        config = json.loads(metadata["config"])
+        config["vae"]["_class_name"] = "DiffusionVideoAutoencoder"
+        metadata["config"] = json.dumps(config)
+
+    path = _edited_copy(split_23["video_vae"], tmp_path / "diffusion-vae.safetensors", diffusion_vae)
+    with pytest.raises(ValueError, match="DiffusionVideoAutoencoder video VAE"):
+        getattr(_split_model({**split_23, "video_vae": path}), "video_decoder")
