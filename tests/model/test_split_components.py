@@ -247,5 +247,6 @@ def test_a_diffusion_video_decoder_is_refused_by_name(split_23, tmp_path):
         metadata["config"] = json.dumps(config)
 
     path = _edited_copy(split_23["video_vae"], tmp_path / "diffusion-vae.safetensors", diffusion_vae)
+    model = _split_model({**split_23, "video_vae": path})
     with pytest.raises(ValueError, match="DiffusionVideoAutoencoder video VAE"):
-        getattr(_split_model({**split_23, "video_vae": path}), "video_decoder")
+        _ = model.video_decoder
