@@ -11,10 +11,15 @@ import torch
 
 from ..model.pipeline.load import (
     BUILTIN_NAME,
+    COMPONENTS,
     DTYPE_CHOICES,
+    Checkpoint,
+    Component,
     TalkiesModel,
     builtin_checkpoint,
+    components_in,
     is_gemma4_file,
+    match_component,
 )
 from . import host
 from .folders import CHECKPOINT_KINDS
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 
 BUILTIN_CHOICE = f"built-in: {BUILTIN_NAME.removesuffix('.safetensors')}"
 FROM_CHECKPOINT = "from checkpoint"
+# A component file chosen by the pairing rule (model/loading/component_match.py).
+AUTO = "auto"
 
 OFFLOADS = ("auto", "stream")
 
@@ -104,6 +111,26 @@ def text_encoder_folder(choice: str) -> Path | None:
     )
 
 
+def component_choices(component: Component) -> list[str]:
+    """ "auto", then the files in the component's folder that can supply it."""
+    names = []
+    for name in host.model_files(component.folder):
+        path = host.model_file(component.folder, name)
+        if path is not None and component in components_in(path):
+            names.append(name)
+    return [AUTO, *names]
+
+
+def component_path(component: Component, choice: str, checkpoint: Path) -> Path | None:
+    """The chosen component file; for "auto", the one the pairing rule finds for ``checkpoint``
+    (None: the checkpoint holds the part, or no file fits)."""
+    if choice != AUTO:
+        return folder_file((component.folder,), choice, component.what)
+    candidates = [host.model_file(component.folder, n) for n in host.model_files(component.folder)]
+    with Checkpoint(checkpoint) as main:
+        return match_component(component, main, [p for p in candidates if p is not None])
+
+
 def resolve_device(choice: str) -> torch.device:
     return host.compute_device() if choice == "default" else torch.device(choice)
 
@@ -119,18 +146,28 @@ def pool_devices(choice: str) -> tuple[str, ...] | None:
     return devices
 
 
-def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offload: str) -> TalkiesModel:
-    """The shared model for these choices: loaded once, reused while any node holds it."""
+def open_model(
+    checkpoint: str,
+    text_encoder: str,
+    dtype: str,
+    device: str,
+    offload: str,
+    components: dict[str, str] | None = None,
+) -> TalkiesModel:
+    """The shared model for these choices: loaded once, reused while any node holds it.
+    ``components``: a choice per component input (video_vae, audio_vae, text_projection), "auto" if absent."""
     if dtype not in DTYPE_CHOICES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPE_CHOICES)}; got {dtype!r}")
     if offload not in OFFLOADS:
         raise ValueError(f"offload must be one of {', '.join(OFFLOADS)}; got {offload!r}")
     path = checkpoint_path(checkpoint).resolve()
     encoder = text_encoder_folder(text_encoder)
+    chosen = components or {}
+    files = {c.argument: component_path(c, chosen.get(c.argument, AUTO), path) for c in COMPONENTS}
     workers = pool_devices(device)
     target = resolve_device("default" if workers else device)
     where = ",".join(workers) if workers else str(target)
-    key = (str(path), path.stat().st_mtime_ns, str(encoder), dtype, where, offload)
+    key = (str(path), path.stat().st_mtime_ns, str(encoder), dtype, where, offload, *map(str, files.values()))
     with _lock:
         model = _models.get(key)
         if model is None:
@@ -139,6 +176,7 @@ def open_model(checkpoint: str, text_encoder: str, dtype: str, device: str, offl
             model = TalkiesModel(
                 path,
                 text_encoder=encoder,
+                **files,
                 device=target,
                 dtype=dtype,
                 offload=policy,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,14 +19,18 @@ from torch import nn
 
 from ..config import TransformerConfig, transformer_config
 from .quant import FP8, FP8Linear, quantize_fp8, swap_to_fp8
+from .quant_formats import COMFY_QUANT_SUFFIX, refuse_unimplemented_quantization
 from .safetensors_file import SafetensorsFile
 
 log = logging.getLogger(__name__)
 
 TRANSFORMER_PREFIX = "model.diffusion_model."
+# Tensors only a transformer has, found bare (without TRANSFORMER_PREFIX) in files saved from
+# ComfyUI's diffusion_models loader.
+BARE_TRANSFORMER_MARKERS = ("patchify_proj.weight", "audio_patchify_proj.weight")
 TEXT_PROJECTION_PREFIX = "text_embedding_projection."
 CONNECTOR_NAMES = ("video_embeddings_connector.", "audio_embeddings_connector.")
-SCALE_SUFFIXES = (".weight_scale", ".input_scale", ".bias_scale")
+SCALE_SUFFIXES = (".weight_scale", ".input_scale", ".bias_scale", COMFY_QUANT_SUFFIX)
 DURATION_HEAD_PREFIX = "duration_head."
 
 M = TypeVar("M", bound=nn.Module)
@@ -44,6 +49,7 @@ class Checkpoint:
         self.path = self.file.path
         self.config = self.file.config
         self.metadata = self.file.metadata
+        refuse_unimplemented_quantization(self.file)
         version = self.metadata.get("model_version", "")
         if not self.config and version.startswith("talkies"):
             raise ValueError(
@@ -61,13 +67,25 @@ class Checkpoint:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def transformer_config(self) -> TransformerConfig:
-        if "transformer" not in self.config and not any(
-            k.startswith(TRANSFORMER_PREFIX) for k in self.file.tensors
+    @cached_property
+    def transformer_prefix(self) -> str:
+        """Where the transformer's tensors live: TRANSFORMER_PREFIX, or "" in a bare transformer file."""
+        if not self.has_prefix(TRANSFORMER_PREFIX) and any(
+            m in self.file.tensors for m in BARE_TRANSFORMER_MARKERS
         ):
+            return ""
+        return TRANSFORMER_PREFIX
+
+    def holds_transformer(self) -> bool:
+        return self.has_prefix(self.transformer_prefix + "transformer_blocks.")
+
+    def transformer_config(self) -> TransformerConfig:
+        if "transformer" not in self.config and not self.holds_transformer():
             raise ValueError(
                 f"{self.path.name} holds no LTX-2 transformer (no 'transformer' config and no "
-                f"'{TRANSFORMER_PREFIX}' tensors); pick an LTX-2 checkpoint or a Talkies model"
+                f"'{TRANSFORMER_PREFIX}' tensors); it looks like {self.looks_like()}. Pick an LTX-2 "
+                "checkpoint (models/checkpoints), transformer file (models/diffusion_models) or a Talkies"
+                " model"
             )
         self._refuse_unbuilt_parts()
         return transformer_config(self.config, self.metadata)
@@ -85,16 +103,21 @@ class Checkpoint:
     def looks_like(self) -> str:
         """A human guess at what the file is, from its keys, for error messages."""
         keys = self.file.tensors
-        if TRANSFORMER_PREFIX + "keyframes_abs_pos_embedding" in keys:
+        prefix = self.transformer_prefix
+        if prefix + "keyframes_abs_pos_embedding" in keys:
             return "an LTX-2.5 checkpoint"
         if any(".to_gate_logits." in k or "prompt_adaln_single" in k for k in keys):
             return "an LTX-2.3 checkpoint"
-        if any(k.startswith(TRANSFORMER_PREFIX + "caption_projection.") for k in keys):
+        if any(k.startswith(prefix + "caption_projection.") for k in keys):
             return "an LTX-2.0 checkpoint"
-        if any(k.startswith(TRANSFORMER_PREFIX + "transformer_blocks.") for k in keys):
+        if self.holds_transformer():
             return "an LTX-2 checkpoint"
         if any(k.startswith(("vae.", "audio_vae.", "vocoder.")) for k in keys):
             return "a VAE/vocoder-only file"
+        if any(k.startswith(("encoder.", "decoder.")) for k in keys):
+            return "a video VAE file"
+        if any(k.startswith("text_embedding_projection.") for k in keys):
+            return "a text projection file"
         if "initial_conv.weight" in keys:
             return "a latent upsampler file"
         return "not an LTX-2 checkpoint"

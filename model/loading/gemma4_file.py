@@ -21,9 +21,11 @@ from typing import Any
 
 import torch
 
+from .quant_formats import refuse_unimplemented_quantization
 from .safetensors_file import SafetensorsFile
 
 GEMMA_CONFIG_KEY = "gemma_config"
+LTX25_TEXT_ENCODER = "gemma4-12b-with-proj-ltx-2.5-bf16.safetensors"
 TOKENIZER_KEY = "tokenizer_json"
 ASSET_PREFIX = "hf_asset__"
 # Where the language model's weights may live, flattened layout first.
@@ -55,6 +57,13 @@ class Gemma4File:
             raise ValueError(
                 f"{self.path.name} is not a single-file Gemma text encoder (no '{GEMMA_CONFIG_KEY}' "
                 "metadata); LTX-2.5 needs gemma4-12b-with-proj-ltx-2.5-bf16.safetensors as published"
+            )
+        refuse_unimplemented_quantization(self.file)
+        scaled = next((k for k in self.file.tensors if k.endswith(".weight_scale")), None)
+        if scaled is not None:
+            raise ValueError(
+                f"{self.path.name} is an fp8-scaled Gemma 4 file (e.g. {scaled}); Talkies reads the text "
+                f"encoder's weights unscaled, so it needs the bf16 file ({LTX25_TEXT_ENCODER})"
             )
         self.hf_config: dict[str, Any] = json.loads(raw)
         model_type = self.hf_config.get("model_type")

@@ -18,7 +18,6 @@ from ..video_vae.upsampler import LatentUpsampler, upsampler_config
 from .checkpoint import (
     CONNECTOR_NAMES,
     TEXT_PROJECTION_PREFIX,
-    TRANSFORMER_PREFIX,
     Checkpoint,
     is_block_linear,
 )
@@ -63,16 +62,18 @@ def load_transformer(
 ) -> AVTransformer:
     """The audio-video transformer of an LTX-2 layout checkpoint."""
     ckpt, cfg, compute, fp8 = _transformer_side(source, device, dtype)
-    connectors = tuple(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)
+    prefix = ckpt.transformer_prefix
+    # A bare transformer file owns every key but those of the text side.
+    others = tuple(prefix + c for c in CONNECTOR_NAMES) + (() if prefix else (TEXT_PROJECTION_PREFIX,))
     return ckpt.load(
         lambda: AVTransformer(cfg),
-        {"": TRANSFORMER_PREFIX},
+        {"": prefix},
         what=f"LTX-{cfg.generation} transformer",
         device=device,
         dtype=compute,
         fp8_layers=is_block_linear if fp8 else None,
-        owned_prefixes=(TRANSFORMER_PREFIX,),
-        ignore=lambda k: k.startswith(connectors),
+        owned_prefixes=(prefix,),
+        ignore=lambda k: k.startswith(others),
     )
 
 
@@ -81,15 +82,18 @@ def load_text_conditioner(
     device: torch.device | str = "cpu",
     dtype: WeightDtype = torch.float32,
     text_encoder: str | Path | None = None,
+    projection_files: tuple[SafetensorsFile, ...] = (),
 ) -> TextConditioner:
     """Feature extractor and embeddings connectors (what turns encoder states into context).
 
     LTX-2.5 publishes its projection in the text encoder's file (``text_encoder``, required
     then) and sizes it by that file's Gemma config; the connectors stay in the transformer's file.
+    LTX-2.0/2.3 keep it in the checkpoint, or in split releases in a text projection file
+    (``projection_files``).
     """
     ckpt, cfg, compute, _ = _transformer_side(source, device, dtype)
     if cfg.generation != "2.5":
-        return _load_conditioner(ckpt, cfg, compute, device, companions=())
+        return _load_conditioner(ckpt, cfg, compute, device, companions=projection_files)
     check_pairing(ckpt.path, cfg.generation, ckpt.metadata, text_encoder)
     with Gemma4File(text_encoder) as encoder:
         cfg = replace(cfg, text=replace(cfg.text, **encoder.text_sizes()))
@@ -103,10 +107,10 @@ def _load_conditioner(
     device,
     companions: tuple[SafetensorsFile, ...],
 ) -> TextConditioner:
+    prefix = ckpt.transformer_prefix
     prefixes = {
         "feature_extractor.": TEXT_PROJECTION_PREFIX,
-        "video_embeddings_connector.": TRANSFORMER_PREFIX + "video_embeddings_connector.",
-        "audio_embeddings_connector.": TRANSFORMER_PREFIX + "audio_embeddings_connector.",
+        **{c: prefix + c for c in CONNECTOR_NAMES},
     }
     return ckpt.load(
         lambda: TextConditioner(cfg),
@@ -114,12 +118,13 @@ def _load_conditioner(
         what=f"LTX-{cfg.generation} text connectors",
         device=device,
         dtype=compute,
-        owned_prefixes=(TEXT_PROJECTION_PREFIX, *(TRANSFORMER_PREFIX + c for c in CONNECTOR_NAMES)),
+        owned_prefixes=(TEXT_PROJECTION_PREFIX, *(prefix + c for c in CONNECTOR_NAMES)),
         companions=companions,
     )
 
 
 VAE_PREFIX = "vae."
+CONV_VAE_CLASS = "CausalVideoAutoencoder"
 _UPSAMPLER_MARKER = "initial_conv.weight"
 
 
@@ -131,6 +136,13 @@ def _video_vae(ckpt: Checkpoint, part: str) -> tuple[VideoVAEConfig, str]:
             f"{ckpt.path.name} has no video VAE config (its 'config' metadata has no 'vae' section); "
             f"it looks like {ckpt.looks_like()}. Pick an LTX-2 checkpoint or a video VAE file saved with "
             "its config"
+        )
+    kind = section.get("_class_name", CONV_VAE_CLASS)
+    if kind != CONV_VAE_CLASS:
+        raise ValueError(
+            f"{ckpt.path.name} holds a {kind} video VAE (LTX-2.5's diffusion decoder); Talkies builds the "
+            f"convolutional one ({CONV_VAE_CLASS}). Use LTX-2.3's video VAE file, which LTX-2.5 also "
+            "decodes with"
         )
     root = VAE_PREFIX if ckpt.has_prefix(VAE_PREFIX + part + ".") else ""
     if not ckpt.has_prefix(root + part + "."):

@@ -35,6 +35,14 @@ DTYPES: dict[str, torch.dtype] = {
     "BOOL": torch.bool,
 }
 NAMES = {v: k for k, v in DTYPES.items()}
+# Stored types of quantisations Talkies does not implement, by the name users know them by.
+QUANTIZED_DTYPES = {
+    "F8_E8M0": "mxfp8 (fp8 with e8m0 block scales)",
+    "F4": "fp4",
+    "F6_E2M3": "fp6",
+    "F6_E3M2": "fp6",
+}
+GGUF_MAGIC = b"GGUF"
 _MAX_HEADER = 100 * 1024 * 1024
 
 
@@ -60,6 +68,11 @@ class SafetensorsFile:
         size = self.path.stat().st_size
         with open(self.path, "rb") as f:
             head = f.read(8)
+            if head.startswith(GGUF_MAGIC):
+                raise ValueError(
+                    f"{self.path.name} is a GGUF file (llama.cpp's quantised format); Talkies does not "
+                    "implement GGUF quantisation. Use the model's .safetensors release (bf16, fp16 or fp8)"
+                )
             if len(head) < 8:
                 raise ValueError(f"{self.path.name} is not a safetensors file (only {size} bytes)")
             (n,) = struct.unpack("<Q", head)
@@ -85,6 +98,12 @@ class SafetensorsFile:
                 info = TensorInfo(dtype=entry["dtype"], shape=tuple(entry["shape"]), start=start, end=end)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{self.path.name}: malformed header entry for {key!r}") from exc
+            if info.dtype in QUANTIZED_DTYPES:
+                raise ValueError(
+                    f"{self.path.name} is quantised as {QUANTIZED_DTYPES[info.dtype]} (tensor {key!r} is "
+                    f"{info.dtype}); Talkies does not implement that quantisation. Use the model's bf16, "
+                    "fp16 or fp8 .safetensors release"
+                )
             if info.dtype not in DTYPES:
                 raise ValueError(f"{self.path.name}: tensor {key!r} has unsupported dtype {info.dtype}")
             if info.end > data_size:

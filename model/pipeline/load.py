@@ -19,6 +19,16 @@ from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
 from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
 from ..loading.checkpoint import Checkpoint
+from ..loading.component_match import match_component
+from ..loading.components import (
+    AUDIO_VAE,
+    COMPONENTS,
+    TEXT_PROJECTION,
+    VIDEO_VAE,
+    Component,
+    ModelFiles,
+    components_in,
+)
 from ..loading.gemma4_file import is_gemma4_file
 from ..loading.lora import LoraFile, apply_loras, check_loras, read_lora
 from ..loading.parts import (
@@ -55,11 +65,16 @@ PARTS = (
 
 __all__ = [
     "BUILTIN_NAME",
+    "COMPONENTS",
+    "Checkpoint",
     "DTYPE_CHOICES",
+    "Component",
     "TalkiesModel",
     "builtin_checkpoint",
     "check_device",
+    "components_in",
     "is_gemma4_file",
+    "match_component",
 ]
 
 log = logging.getLogger(__name__)
@@ -101,7 +116,10 @@ class TalkiesModel:
 
     ``dtype``: auto, bf16, fp16, fp32 or fp8 (fp8 holds the transformer blocks' weights in
     e4m3 and computes in bf16). ``text_encoder``: a folder (or LTX-2.5's Gemma 4 file) overriding
-    the checkpoint's own; one that does not belong with the transformer is refused. ``offload``:
+    the checkpoint's own; one that does not belong with the transformer is refused. ``path`` may be a
+    single checkpoint or a transformer-only file; ``video_vae``, ``audio_vae`` (with its vocoder) and
+    ``text_projection`` (LTX-2.0/2.3) name component files that replace or supply those parts
+    (model/loading/components.py); a part found nowhere is reported when first needed. ``offload``:
     where parts wait between uses (model/offload/placement.py): "resident" loads them
     onto ``device``; "offload" and "stream" keep them on the host and bring each in while it
     works (``working``), "stream" streaming the transformer's blocks. ``placer``: a host that
@@ -119,6 +137,9 @@ class TalkiesModel:
         path: str | Path,
         *,
         text_encoder: str | Path | None = None,
+        video_vae: str | Path | None = None,
+        audio_vae: str | Path | None = None,
+        text_projection: str | Path | None = None,
         device: torch.device | str = "cpu",
         dtype: torch.dtype | str = "auto",
         offload: Policy = "resident",
@@ -130,12 +151,16 @@ class TalkiesModel:
     ) -> None:
         self.path = Path(path)
         self.mesh = mesh
+        self.checkpoint = Checkpoint(self.path)
+        self.files = ModelFiles(
+            self.checkpoint,
+            {VIDEO_VAE: video_vae, AUDIO_VAE: audio_vae, TEXT_PROJECTION: text_projection},
+        )
         if workers and pool is None:
-            options = {"dtype": dtype, "text_encoder": text_encoder}
+            options = {"dtype": dtype, "text_encoder": text_encoder, **self.files.paths()}
             pool = WorkerPool(PoolSpec(self.path, tuple(workers), options))
             weakref.finalize(self, pool.close)
         self.pool = pool
-        self.checkpoint = Checkpoint(self.path)
         self.config: dict[str, Any] = self.checkpoint.config
         self.transformer_config: TransformerConfig = self.checkpoint.transformer_config()
         self.device = check_device(device)
@@ -222,7 +247,11 @@ class TalkiesModel:
         return self._part(
             "conditioner",
             lambda: load_text_conditioner(
-                self.checkpoint, self.load_device, self.compute_dtype, self.text_encoder_folder
+                self.checkpoint,
+                self.load_device,
+                self.compute_dtype,
+                self.text_encoder_folder,
+                projection_files=() if self.generation == "2.5" else self.files.text_projection_files(),
             ),
         )
 
@@ -242,44 +271,48 @@ class TalkiesModel:
     @property
     def video_encoder(self) -> VideoEncoder:
         return self._part(
-            "video_encoder", lambda: load_video_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+            "video_encoder",
+            lambda: load_video_encoder(self.files.source(VIDEO_VAE), self.load_device, self.compute_dtype),
         )
 
     @property
     def video_decoder(self) -> VideoDecoder:
         return self._part(
-            "video_decoder", lambda: load_video_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+            "video_decoder",
+            lambda: load_video_decoder(self.files.source(VIDEO_VAE), self.load_device, self.compute_dtype),
         )
 
     @property
     def audio_encoder(self) -> AudioEncoder:
         return self._part(
-            "audio_encoder", lambda: load_audio_encoder(self.checkpoint, self.load_device, self.compute_dtype)
+            "audio_encoder",
+            lambda: load_audio_encoder(self.files.source(AUDIO_VAE), self.load_device, self.compute_dtype),
         )
 
     @property
     def audio_decoder(self) -> AudioDecoder:
         return self._part(
-            "audio_decoder", lambda: load_audio_decoder(self.checkpoint, self.load_device, self.compute_dtype)
+            "audio_decoder",
+            lambda: load_audio_decoder(self.files.source(AUDIO_VAE), self.load_device, self.compute_dtype),
         )
 
     @property
     def vocoder(self) -> Vocoder:
-        return self._part("vocoder", lambda: load_vocoder(self.checkpoint, self.load_device))
+        return self._part("vocoder", lambda: load_vocoder(self.files.vocoder(), self.load_device))
 
     @property
     def video_latent_channels(self) -> int:
-        return video_vae_config(self.config.get("vae", {})).latent_channels
+        return video_vae_config(self.files.source(VIDEO_VAE).config.get("vae", {})).latent_channels
 
     @property
     def video_compression(self) -> VideoCompression:
-        """Frames and pixels per latent cell, from the checkpoint's video VAE (8× and 32× for LTX-2)."""
-        return video_vae_config(self.config.get("vae", {})).compression
+        """Frames and pixels per latent cell, from the model's video VAE (8× and 32× for LTX-2)."""
+        return video_vae_config(self.files.source(VIDEO_VAE).config.get("vae", {})).compression
 
     @property
     def audio_latent_shape(self) -> tuple[int, int]:
         """(channels, mel bins) of the audio latent."""
-        cfg = audio_vae_config(self.config)
+        cfg = audio_vae_config(self.files.source(AUDIO_VAE).config)
         return cfg.z_channels, cfg.latent_mel_bins
 
     @property
