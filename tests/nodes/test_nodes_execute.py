@@ -71,7 +71,8 @@ def test_load_validation_names_missing_files_and_where_to_put_them(models_dir):
         assert builtin is True
     else:
         assert "built-in model is missing" in builtin
-    with pytest.raises(FileNotFoundError, match="text encoder .gemma-3. was not found; put the unpacked folder .*under models/text_encoders"):
+    missing = "text encoder .gemma-3. was not found; put the unpacked folder .*under models/text_encoders"
+    with pytest.raises(FileNotFoundError, match=missing):
         TalkiesLoadModel.execute("tiny.safetensors", "gemma-3", "auto", "cpu")
 
 
