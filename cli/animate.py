@@ -9,7 +9,6 @@ from pathlib import Path
 from ..model.media.image_prep import load_image
 from ..model.media.mp4 import read_clip
 from ..model.pipeline.animate import animate_to_sound, check_sound
-from ..model.pipeline.held_stream import HeldStreamOptions
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
@@ -54,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         height=args.height,
         image=image,
         image_strength=args.image_strength,
-        options=HeldStreamOptions(**sampling_options(model, args)),
+        options=sampling_options(model, args),
     )
     report_notes(made.notes)
     metadata = {"prompt": args.prompt, "seed": args.seed, "animates": args.audio.name}

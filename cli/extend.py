@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         neg,
         seconds=args.seconds,
         overlap=args.overlap,
-        **sampling_options(model, args),
+        options=sampling_options(model, args),
     )
     metadata = {"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name}
     path, delivery = save_clip(destination, args, images, fps, sound, metadata=metadata)

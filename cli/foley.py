@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..model.media.mp4 import read_clip
 from ..model.pipeline.add_sound import DEFAULT_SOUND_PROMPT, add_sound, check_video_frames
-from ..model.pipeline.held_stream import HeldStreamOptions
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if clip.waveform is not None:
         print(f"note: {args.video.name}'s own sound is replaced", file=sys.stderr)
     model, pos, neg = open_model_and_prompts(args)
-    made = add_sound(model, frames, clip.fps, pos, neg, HeldStreamOptions(**sampling_options(model, args)))
+    made = add_sound(model, frames, clip.fps, pos, neg, sampling_options(model, args))
     report_notes(made.notes)
     metadata = {"prompt": args.prompt, "seed": args.seed, "sound_for": args.video.name}
     path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)

@@ -21,6 +21,7 @@ from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.pipeline.sample import MAX_SEED, check_seed
+from ..model.pipeline.sampling_options import SamplingOptions
 from ..model.pipeline.text_encode import encode_prompts
 from ..model.sampling.guidance import Guidance
 from ..model.text.conditioner import PromptEmbedding
@@ -103,15 +104,12 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     return video, audio
 
 
-def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> dict:
-    """``--seed``, ``--steps`` and the guidance (:func:`guidance`), as a stage's keyword arguments."""
+def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> SamplingOptions:
+    """``--seed``, ``--steps`` and the guidance (:func:`guidance`), as a stage's options."""
     video_guidance, audio_guidance = guidance(model, args)
-    return {
-        "seed": args.seed,
-        "steps": args.steps,
-        "video_guidance": video_guidance,
-        "audio_guidance": audio_guidance,
-    }
+    return SamplingOptions(
+        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
+    )
 
 
 def add_output_arguments(

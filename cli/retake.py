@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         neg,
         window=window,
         streams=args.streams,
-        **sampling_options(model, args),
+        options=sampling_options(model, args),
     )
     report_notes(out.notes)
     metadata = {
