@@ -9,16 +9,13 @@ from pathlib import Path
 from ..model.media.image_prep import load_image
 from ..model.media.mp4 import read_clip
 from ..model.pipeline.animate import animate_to_sound, check_sound
-from ..model.pipeline.held_stream import HeldStreamOptions
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
     open_model_and_prompts,
     output_destination,
-    report_notes,
-    report_saved,
     sampling_options,
-    save_clip,
+    save_and_report,
 )
 
 
@@ -36,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    start = time.monotonic()
+    began = time.monotonic()
     destination = output_destination(args, "talkies-animated")
     sound = read_clip(args.audio, pictures=False).sound()
     if sound is None:
@@ -54,11 +51,16 @@ def run(args: argparse.Namespace) -> int:
         height=args.height,
         image=image,
         image_strength=args.image_strength,
-        options=HeldStreamOptions(**sampling_options(model, args)),
+        options=sampling_options(model, args),
     )
-    report_notes(made.notes)
-    metadata = {"prompt": args.prompt, "seed": args.seed, "animates": args.audio.name}
-    path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)
-    frames = made.images.shape[0]
-    report_saved(path, delivery, f"{frames} frames at {made.fps} fps in {time.monotonic() - start:.1f} s")
-    return 0
+    return save_and_report(
+        destination,
+        args,
+        made.images,
+        made.fps,
+        made.audio,
+        tags={"animates": args.audio.name},
+        made=f"{made.images.shape[0]} frames at {made.fps} fps",
+        began=began,
+        notes=made.notes,
+    )

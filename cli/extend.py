@@ -13,9 +13,8 @@ from .model_options import (
     add_output_arguments,
     open_model_and_prompts,
     output_destination,
-    report_saved,
     sampling_options,
-    save_clip,
+    save_and_report,
 )
 
 
@@ -29,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    start = time.monotonic()
+    began = time.monotonic()
     destination = output_destination(args, "talkies-extended")
     frames, sound, fps = read_picture_and_sound(
         args.clip,
@@ -46,10 +45,15 @@ def run(args: argparse.Namespace) -> int:
         neg,
         seconds=args.seconds,
         overlap=args.overlap,
-        **sampling_options(model, args),
+        options=sampling_options(model, args),
     )
-    metadata = {"prompt": args.prompt, "seed": args.seed, "extends": args.clip.name}
-    path, delivery = save_clip(destination, args, images, fps, sound, metadata=metadata)
-    made = f"{images.shape[0]} frames ({frames.shape[0]} kept) in {time.monotonic() - start:.1f} s"
-    report_saved(path, delivery, made)
-    return 0
+    return save_and_report(
+        destination,
+        args,
+        images,
+        fps,
+        sound,
+        tags={"extends": args.clip.name},
+        made=f"{images.shape[0]} frames ({frames.shape[0]} kept)",
+        began=began,
+    )

@@ -9,16 +9,13 @@ from pathlib import Path
 
 from ..model.media.mp4 import read_clip
 from ..model.pipeline.add_sound import DEFAULT_SOUND_PROMPT, add_sound, check_video_frames
-from ..model.pipeline.held_stream import HeldStreamOptions
 from .model_options import (
     add_model_arguments,
     add_output_arguments,
     open_model_and_prompts,
     output_destination,
-    report_notes,
-    report_saved,
     sampling_options,
-    save_clip,
+    save_and_report,
 )
 
 
@@ -30,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    start = time.monotonic()
+    began = time.monotonic()
     destination = output_destination(args, "talkies-foley")
     clip = read_clip(args.video)
     if not any(stream.kind == "video" for stream in clip.streams):
@@ -42,12 +39,15 @@ def run(args: argparse.Namespace) -> int:
     if clip.waveform is not None:
         print(f"note: {args.video.name}'s own sound is replaced", file=sys.stderr)
     model, pos, neg = open_model_and_prompts(args)
-    made = add_sound(model, frames, clip.fps, pos, neg, HeldStreamOptions(**sampling_options(model, args)))
-    report_notes(made.notes)
-    metadata = {"prompt": args.prompt, "seed": args.seed, "sound_for": args.video.name}
-    path, delivery = save_clip(destination, args, made.images, made.fps, made.audio, metadata=metadata)
-    frames = made.images.shape[0]
-    report_saved(
-        path, delivery, f"sound for {frames} frames at {made.fps} fps in {time.monotonic() - start:.1f} s"
+    made = add_sound(model, frames, clip.fps, pos, neg, sampling_options(model, args))
+    return save_and_report(
+        destination,
+        args,
+        made.images,
+        made.fps,
+        made.audio,
+        tags={"sound_for": args.video.name},
+        made=f"sound for {made.images.shape[0]} frames at {made.fps} fps",
+        began=began,
+        notes=made.notes,
     )
-    return 0

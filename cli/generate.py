@@ -20,8 +20,7 @@ from .model_options import (
     lora_choice,
     open_model,
     output_destination,
-    report_saved,
-    save_clip,
+    save_and_report,
     whole_number,
 )
 
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace, mesh: ParallelMesh | None) -> int:
-    start = time.monotonic()
+    began = time.monotonic()
     destination = output_destination(args, "talkies")
     model = open_model(args, mesh)
     video, audio = guidance(model, args)
@@ -104,8 +103,13 @@ def _generate(args: argparse.Namespace, mesh: ParallelMesh | None) -> int:
     for line in score_lines(clip.candidates, clip.kept):
         print(line, file=sys.stderr)
     seed = clip.candidates[clip.kept].seed if clip.candidates else args.seed
-    metadata = {"prompt": args.prompt, "seed": seed, "model": model.path.name}
-    path, delivery = save_clip(destination, args, clip.images, clip.fps, clip.audio, metadata=metadata)
-    made = f"{clip.images.shape[0]} frames at {clip.fps} fps with sound in {time.monotonic() - start:.1f} s"
-    report_saved(path, delivery, made)
-    return 0
+    return save_and_report(
+        destination,
+        args,
+        clip.images,
+        clip.fps,
+        clip.audio,
+        tags={"seed": seed, "model": model.path.name},
+        made=f"{clip.images.shape[0]} frames at {clip.fps} fps with sound",
+        began=began,
+    )

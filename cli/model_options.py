@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
@@ -21,6 +22,7 @@ from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.load import DTYPE_CHOICES, TalkiesModel
 from ..model.pipeline.sample import MAX_SEED, check_seed
+from ..model.pipeline.sampling_options import SamplingOptions
 from ..model.pipeline.text_encode import encode_prompts
 from ..model.sampling.guidance import Guidance
 from ..model.text.conditioner import PromptEmbedding
@@ -103,15 +105,12 @@ def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, G
     return video, audio
 
 
-def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> dict:
-    """``--seed``, ``--steps`` and the guidance (:func:`guidance`), as a stage's keyword arguments."""
+def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> SamplingOptions:
+    """``--seed``, ``--steps`` and the guidance (:func:`guidance`), as a stage's options."""
     video_guidance, audio_guidance = guidance(model, args)
-    return {
-        "seed": args.seed,
-        "steps": args.steps,
-        "video_guidance": video_guidance,
-        "audio_guidance": audio_guidance,
-    }
+    return SamplingOptions(
+        seed=args.seed, steps=args.steps, video_guidance=video_guidance, audio_guidance=audio_guidance
+    )
 
 
 def add_output_arguments(
@@ -149,31 +148,36 @@ def output_destination(args: argparse.Namespace, prefix: str) -> Destination:
     return check_destination(destination_for(args.output, prefix))
 
 
-def save_clip(
+def save_and_report(
     destination: Destination,
     args: argparse.Namespace,
     images: torch.Tensor,
     fps: Fraction,
     sound: Waveform,
     *,
-    metadata: dict,
-) -> tuple[Path, Delivery | None]:
-    """Write a command's clip at its loudness choice; (its path, the delivery its tags record)."""
+    tags: dict,
+    made: str,
+    began: float,
+    notes: tuple[str, ...] = (),
+) -> int:
+    """How a generating command ends (its exit status 0): the stage's ``notes`` (:func:`report_notes`),
+    the clip written at the loudness choice and tagged with the prompt, the seed and ``tags`` (which
+    may override either), then the path on stdout and, on stderr, what was ``made`` in the seconds
+    since ``began`` and the delivery the tags record."""
+    report_notes(notes)
     raise_if_cancelled()
+    metadata = {"prompt": args.prompt, "seed": args.seed, **tags}
     path = write_clip(destination, images, fps, sound.as_audio(), loudness=args.loudness, metadata=metadata)
-    return path, Delivery.from_tags(probe_clip(path).metadata)
+    delivery = Delivery.from_tags(probe_clip(path).metadata)
+    print(path)
+    level = "" if delivery is None else f"; {delivery.summary()}"
+    print(f"{made} in {time.monotonic() - began:.1f} s{level}", file=sys.stderr)
+    if delivery is not None and delivery.note:
+        print(f"note: {delivery.note}", file=sys.stderr)
+    return 0
 
 
 def report_notes(notes: tuple[str, ...]) -> None:
     """What a stage did to fit the inputs (snapped, padded, cut), one ``note:`` line each on stderr."""
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-
-
-def report_saved(path: Path, delivery: Delivery | None, what: str) -> None:
-    """The closing words: the path on stdout; what was made, and its delivery, on stderr."""
-    print(path)
-    level = "" if delivery is None else f"; {delivery.summary()}"
-    print(f"{what}{level}", file=sys.stderr)
-    if delivery is not None and delivery.note:
-        print(f"note: {delivery.note}", file=sys.stderr)

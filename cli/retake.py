@@ -14,10 +14,8 @@ from .model_options import (
     add_output_arguments,
     open_model_and_prompts,
     output_destination,
-    report_notes,
-    report_saved,
     sampling_options,
-    save_clip,
+    save_and_report,
 )
 
 
@@ -55,18 +53,16 @@ def run(args: argparse.Namespace) -> int:
         neg,
         window=window,
         streams=args.streams,
-        **sampling_options(model, args),
+        options=sampling_options(model, args),
     )
-    report_notes(out.notes)
-    metadata = {
-        "prompt": args.prompt,
-        "seed": args.seed,
-        "retakes": f"{args.clip.name} {args.streams} {args.start:g}-{args.end:g} s",
-    }
-    path, delivery = save_clip(destination, args, out.images, fps, out.sound, metadata=metadata)
-    made = (
-        f"{args.streams} redone over [{args.start:g}, {args.end:g}) s of {out.images.shape[0]} frames "
-        f"in {time.monotonic() - began:.1f} s"
+    return save_and_report(
+        destination,
+        args,
+        out.images,
+        fps,
+        out.sound,
+        tags={"retakes": f"{args.clip.name} {args.streams} {args.start:g}-{args.end:g} s"},
+        made=f"{args.streams} redone over [{args.start:g}, {args.end:g}) s of {out.images.shape[0]} frames",
+        began=began,
+        notes=out.notes,
     )
-    report_saved(path, delivery, made)
-    return 0

@@ -7,7 +7,7 @@ import torch
 from ..model.pipeline.add_sound import add_sound
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import held_stream_options, held_stream_output
+from .generation import held_stream_output, sampling_options
 from .guidance import GuidanceChoice
 from .host import io
 from .inputs import clip_outputs, fps_input, generation_inputs
@@ -53,7 +53,7 @@ class TalkiesAddSound(io.ComfyNode):
         steps: int = 0,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        options = held_stream_options(model, guidance, seed=seed, steps=steps)
+        options = sampling_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
         clip = add_sound(model, images, fps, prompts.positive, prompts.negative, options)
         return held_stream_output(clip)

@@ -8,7 +8,7 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.animate import animate_to_sound
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import held_stream_options, held_stream_output
+from .generation import held_stream_output, sampling_options
 from .guidance import GuidanceChoice
 from .host import io
 from .inputs import (
@@ -70,7 +70,7 @@ class TalkiesAnimateToSound(io.ComfyNode):
         image_strength: float = 1.0,
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
-        options = held_stream_options(model, guidance, seed=seed, steps=steps)
+        options = sampling_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
         clip = animate_to_sound(
             model,

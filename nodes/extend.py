@@ -14,7 +14,7 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.extend import extend_latent, extend_media
 from ..model.pipeline.load import TalkiesModel
 from . import host
-from .generation import generation_options
+from .generation import sampling_options
 from .guidance import GuidanceChoice
 from .host import io
 from .inputs import clip_outputs, generation_inputs, int_input, media_inputs, scale_input
@@ -72,11 +72,11 @@ class TalkiesExtend(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         clip, _ = model_clip(model, latent)
-        options = generation_options(
-            model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps
-        )
+        options = sampling_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
-        out = extend_latent(model, clip, prompts.positive, prompts.negative, **options)
+        out = extend_latent(
+            model, clip, prompts.positive, prompts.negative, seconds=seconds, overlap=overlap, options=options
+        )
         return io.NodeOutput(to_latent_dict(out))
 
 
@@ -108,12 +108,18 @@ class TalkiesExtendFrames(io.ComfyNode):
         guidance: GuidanceChoice | None = None,
     ) -> io.NodeOutput:
         rate: Fraction = as_fps(fps)
-        options = generation_options(
-            model, guidance, seconds=seconds, overlap=overlap, seed=seed, steps=steps
-        )
+        options = sampling_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
         sound_in = Waveform.from_audio(audio)
         frames, sound = extend_media(
-            model, images, sound_in, rate, prompts.positive, prompts.negative, **options
+            model,
+            images,
+            sound_in,
+            rate,
+            prompts.positive,
+            prompts.negative,
+            seconds=seconds,
+            overlap=overlap,
+            options=options,
         )
         return io.NodeOutput(frames, sound.as_audio(), float(rate))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model.pipeline.defaults import defaults_for
-from ..model.pipeline.held_stream import HeldStreamClip, HeldStreamOptions
+from ..model.pipeline.held_stream import HeldStreamClip
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.sample import StepPreview
+from ..model.pipeline.sampling_options import SamplingOptions
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
@@ -24,25 +25,19 @@ def step_progress(steps_hint: int) -> Callable[[StepPreview], None]:
     return on_step
 
 
-def generation_options(model: TalkiesModel, guidance: GuidanceChoice | None, **options) -> dict:
-    """The keyword arguments a generating node passes on: its options (``steps`` 0: the model's),
-    guidance (None: the model's) and progress."""
-    video_guidance, audio_guidance = resolve_guidance(model, guidance)
-    steps = options.pop("steps") or None
-    return {
-        **options,
-        "steps": steps,
-        "video_guidance": video_guidance,
-        "audio_guidance": audio_guidance,
-        "on_step": step_progress(steps or defaults_for(model).steps),
-    }
-
-
-def held_stream_options(
+def sampling_options(
     model: TalkiesModel, guidance: GuidanceChoice | None, *, seed: int, steps: int
-) -> HeldStreamOptions:
-    """:func:`generation_options` for Add Sound / Animate, which take them as one value."""
-    return HeldStreamOptions(**generation_options(model, guidance, seed=seed, steps=steps))
+) -> SamplingOptions:
+    """What a generating node samples with: its seed, ``steps`` (0: the model's), guidance (None: the
+    model's) and progress."""
+    video_guidance, audio_guidance = resolve_guidance(model, guidance)
+    return SamplingOptions(
+        seed=seed,
+        steps=steps or None,
+        video_guidance=video_guidance,
+        audio_guidance=audio_guidance,
+        on_step=step_progress(steps or defaults_for(model).steps),
+    )
 
 
 def tell_notes(notes: tuple[str, ...] | list[str], heading: str = "") -> dict | None:

@@ -13,7 +13,7 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.retake import CROSSFADE_FRAMES, STREAMS, TimeWindow, retake_latent, retake_media
 from . import host
-from .generation import generation_options
+from .generation import sampling_options
 from .guidance import GuidanceChoice
 from .host import io
 from .inputs import choice_input, clip_outputs, generation_inputs, media_inputs, problem_with, scale_input
@@ -117,7 +117,7 @@ class TalkiesRetakeFrames(io.ComfyNode):
     ) -> io.NodeOutput:
         rate = as_fps(fps)
         window = TimeWindow(start, end)
-        options = generation_options(model, guidance, seed=seed, steps=steps)
+        options = sampling_options(model, guidance, seed=seed, steps=steps)
         host.check_interrupt()
         out = retake_media(
             model,
@@ -128,7 +128,7 @@ class TalkiesRetakeFrames(io.ComfyNode):
             prompts.negative,
             window=window,
             streams=streams,
-            **options,
+            options=options,
         )
         for note in out.notes:
             host.tell(note)

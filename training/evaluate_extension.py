@@ -19,6 +19,7 @@ from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent
 from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
+from ..model.pipeline.sampling_options import SamplingOptions
 from ..model.pipeline.text_encode import encode_prompts
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.metrics.seams import seam_report, seamless
@@ -32,7 +33,6 @@ def extend_chain(
     model: TalkiesModel, caption: str, seed: int
 ) -> tuple[np.ndarray, np.ndarray, int, list[int]]:
     """(frames u8, mono waveform, sample rate, first frame of each part) of one 4-part take."""
-    d = defaults_for(model)
     latent = generate(model, caption, seconds=PART_SECONDS, seed=seed).latent
     starts = [0]
     prompt, negative = encode_prompts(model, caption, "")
@@ -44,9 +44,7 @@ def extend_chain(
             prompt,
             negative,
             seconds=PART_SECONDS,
-            seed=seed + k,
-            video_guidance=d.video,
-            audio_guidance=d.audio,
+            options=SamplingOptions(seed=seed + k),
         )
     images = decode_video(model, latent)
     sound = decode_audio(model, latent)

@@ -22,12 +22,10 @@ from ..model.media.waveform import Waveform
 from ..model.pipeline.add_sound import add_sound
 from ..model.pipeline.animate import animate_to_sound
 from ..model.pipeline.decode import decode_audio, decode_video
-from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.generate import generate
-from ..model.pipeline.held_stream import HeldStreamOptions
 from ..model.pipeline.load import TalkiesModel
 from ..model.pipeline.retake import retake_latent
-from ..model.pipeline.sample import sample, sigmas_for
+from ..model.pipeline.sampling_options import SamplingOptions, sample_with, schedule_for
 from ..model.pipeline.text_encode import encode_prompts
 from ..model.sampling.time_window import TimeWindow
 from ..toyworld import render, sample_spec
@@ -54,7 +52,7 @@ def add_sound_reports(model: TalkiesModel, cases, seed: int, *, isolate: bool = 
     for case in cases:
         clip = _true_clip(case.seed)
         prompt, negative = encode_prompts(model, case.caption, "")
-        options = HeldStreamOptions(seed=seed + case.seed, isolate_modalities=isolate)
+        options = SamplingOptions(seed=seed + case.seed, isolate_modalities=isolate)
         made = add_sound(
             model, torch.from_numpy(clip.frames).float() / 255, clip.fps, prompt, negative, options
         )
@@ -71,7 +69,7 @@ def animate_reports(model: TalkiesModel, cases, seed: int, *, isolate: bool = Fa
     for case in cases:
         clip = _true_clip(case.seed)
         prompt, negative = encode_prompts(model, case.caption, "")
-        options = HeldStreamOptions(seed=seed + case.seed, isolate_modalities=isolate)
+        options = SamplingOptions(seed=seed + case.seed, isolate_modalities=isolate)
         sound = Waveform(
             torch.as_tensor(np.asarray(clip.waveform), dtype=torch.float32)[None], clip.sample_rate
         )
@@ -94,21 +92,12 @@ def best_of_reports(model: TalkiesModel, cases, seed: int, candidates: int) -> l
 
 def retake_row(model: TalkiesModel, case, seed: int) -> dict:
     """One retake of both streams: is the outside bit-exact, and how do the two seams score."""
-    d = defaults_for(model)
     first = generate(model, case.caption, seed=seed + case.seed).latent
     window = TimeWindow(*(share * float(first.seconds) for share in RETAKE_WINDOW))
     masked = retake_latent(first, window, "both")
     prompt, negative = encode_prompts(model, case.caption, "")
-    redone = sample(
-        model,
-        masked,
-        prompt,
-        negative,
-        sigmas=sigmas_for(model, masked),
-        seed=seed + case.seed + 1,
-        video_guidance=d.video,
-        audio_guidance=d.audio,
-    )
+    options = SamplingOptions(seed=seed + case.seed + 1)
+    redone = sample_with(model, masked, prompt, negative, schedule_for(model, masked, options), options)
     kept_video = masked.video_mask[0, 0, :, 0, 0] == 0
     kept_audio = masked.audio_mask[0, 0, :, 0] == 0
     exact = torch.equal(redone.video[:, :, kept_video], first.video[:, :, kept_video]) and torch.equal(

@@ -24,14 +24,9 @@ from ..text.conditioner import PromptEmbedding
 from .decode import decode_audio
 from .defaults import defaults_for
 from .empty_clip import empty_latent
-from .held_stream import (
-    MODEL_DEFAULTS,
-    HeldStreamClip,
-    HeldStreamOptions,
-    generate_other_stream,
-    schedule_for,
-)
+from .held_stream import HeldStreamClip, generate_other_stream
 from .load import TalkiesModel
+from .sampling_options import MODEL_DEFAULTS, SamplingOptions, schedule_for
 
 # What the sound is asked for when the user describes nothing (the command line's default).
 DEFAULT_SOUND_PROMPT = "The natural sound of what happens in the picture."
@@ -87,7 +82,7 @@ def add_sound(
     fps: Fraction | float,
     prompt: PromptEmbedding,
     negative: PromptEmbedding | None,
-    options: HeldStreamOptions = MODEL_DEFAULTS,
+    options: SamplingOptions = MODEL_DEFAULTS,
 ) -> HeldStreamClip:
     """Frames (F, H, W, 3) in 0..1 at ``fps`` → the same frames with sound lasting exactly F / fps s."""
     fps = as_fps(fps)

@@ -24,15 +24,10 @@ from ..text.conditioner import PromptEmbedding
 from .decode import decode_video
 from .defaults import defaults_for
 from .empty_clip import check_size, empty_latent
-from .held_stream import (
-    MODEL_DEFAULTS,
-    HeldStreamClip,
-    HeldStreamOptions,
-    generate_other_stream,
-    schedule_for,
-)
+from .held_stream import HeldStreamClip, generate_other_stream
 from .image_conditioning import condition_on_image
 from .load import TalkiesModel
+from .sampling_options import MODEL_DEFAULTS, SamplingOptions, schedule_for
 
 # Below this peak (−90 dBFS) a sound is taken as silence: there is nothing for a picture to follow.
 SILENT_PEAK_DBFS = -90.0
@@ -105,7 +100,7 @@ def animate_to_sound(
     height: int | None = None,
     image: torch.Tensor | None = None,
     image_strength: float = 1.0,
-    options: HeldStreamOptions = MODEL_DEFAULTS,
+    options: SamplingOptions = MODEL_DEFAULTS,
 ) -> HeldStreamClip:
     """A clip whose picture follows ``audio`` (any rate, channels, length); ``image``: its first frame."""
     wave = check_sound(audio)

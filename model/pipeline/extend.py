@@ -15,7 +15,6 @@ Two inputs are accepted:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,7 +26,6 @@ from ..media.image_prep import image_to_pixels
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.compression import VideoCompression
-from ..sampling.guidance import Guidance
 from ..sampling.latents import (
     AUDIO_HOP,
     AUDIO_LATENT_DOWNSAMPLE,
@@ -37,11 +35,10 @@ from ..sampling.latents import (
     latent_frames_for_seconds,
     snap_pixel_size,
 )
-from ..sampling.loop import StepPreview
 from ..text.conditioner import PromptEmbedding
 from .decode import decode_audio, decode_video
 from .load import TalkiesModel
-from .sample import check_seed, sample, sigmas_for
+from .sampling_options import MODEL_DEFAULTS, SamplingOptions, sample_with, schedule_for
 
 MEL_PER_SECOND = AUDIO_SAMPLE_RATE / AUDIO_HOP
 
@@ -128,12 +125,7 @@ def extend_latent(
     *,
     seconds: float,
     overlap: int = 2,
-    seed: int = 0,
-    steps: int | None = None,
-    sigmas=None,
-    video_guidance: Guidance,
-    audio_guidance: Guidance,
-    on_step: Callable[[StepPreview], None] | None = None,
+    options: SamplingOptions = MODEL_DEFAULTS,
 ) -> AVLatent:
     """The whole clip, ``seconds`` longer (in whole latent frames); earlier frames unchanged."""
     w = plan_window(clip, seconds, overlap)
@@ -148,17 +140,7 @@ def extend_latent(
         causal_start=w.video_from == 0,
         compression=clip.compression,
     )
-    out = sample(
-        model,
-        window,
-        prompt,
-        negative,
-        sigmas=sigmas_for(model, window, steps, sigmas),
-        seed=seed,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
-        on_step=on_step,
-    )
+    out = sample_with(model, window, prompt, negative, schedule_for(model, window, options), options)
     return AVLatent(
         video=torch.cat([clip.video[:, :, : w.video_from], out.video], dim=2),
         audio=torch.cat([clip.audio[:, :, : w.audio_from], out.audio], dim=2),
@@ -218,11 +200,7 @@ def extend_media(
     *,
     seconds: float,
     overlap: int = 2,
-    seed: int = 0,
-    steps: int | None = None,
-    video_guidance: Guidance,
-    audio_guidance: Guidance,
-    on_step: Callable[[StepPreview], None] | None = None,
+    options: SamplingOptions = MODEL_DEFAULTS,
 ) -> tuple[torch.Tensor, Waveform]:
     """Frames (F, H, W, 3) + sound from anywhere → the same frames and sound, ``seconds`` longer.
 
@@ -231,7 +209,6 @@ def extend_media(
     """
     fps = Fraction(fps)
     check_overlap(overlap)
-    check_seed(seed)
     latent_frames_for_seconds(seconds, fps, model.video_compression)
     check_media(model, images, fps)
     frames, comp = images.shape[0], model.video_compression
@@ -257,17 +234,7 @@ def extend_media(
         causal_start=True,
         compression=comp,
     )
-    out = sample(
-        model,
-        window,
-        prompt,
-        negative,
-        sigmas=sigmas_for(model, window, steps),
-        seed=seed,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
-        on_step=on_step,
-    )
+    out = sample_with(model, window, prompt, negative, schedule_for(model, window, options), options)
     new_images = decode_video(model, out)[tail:].to(images)
     decoded = decode_audio(model, out)
     decoded = decoded.resampled(audio.sample_rate)

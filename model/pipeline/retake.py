@@ -16,7 +16,6 @@ Two inputs, as for extension:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -26,15 +25,13 @@ from ..media.audio_conform import audio_waveform, fit_length, remix, samples_for
 from ..media.splice import linear_crossfade, splice
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent, empty_av_latent
-from ..sampling.guidance import Guidance
 from ..sampling.latents import audio_frames_for_seconds
-from ..sampling.loop import StepPreview
 from ..sampling.time_window import STREAMS, TimeWindow, check_streams, retake_window
 from ..text.conditioner import PromptEmbedding
 from .decode import decode_audio, decode_video
 from .extend import check_media, encode_media, equal_power_crossfade
 from .load import TalkiesModel
-from .sample import check_seed, sample, sigmas_for
+from .sampling_options import MODEL_DEFAULTS, SamplingOptions, sample_with, schedule_for
 
 __all__ = [
     "CROSSFADE_FRAMES",
@@ -107,16 +104,11 @@ def retake_media(
     *,
     window: TimeWindow,
     streams: str = "both",
-    seed: int = 0,
-    steps: int | None = None,
-    video_guidance: Guidance,
-    audio_guidance: Guidance,
-    on_step: Callable[[StepPreview], None] | None = None,
+    options: SamplingOptions = MODEL_DEFAULTS,
 ) -> Retaken:
     """Frames (F, H, W, 3) + sound from anywhere, with ``streams`` redone inside ``window``."""
     fps = Fraction(fps)
     check_streams(streams)
-    check_seed(seed)
     check_media(model, images, fps)
     frames, height, width = images.shape[:3]
     check_window(window, Fraction(frames) / fps)
@@ -133,23 +125,13 @@ def retake_media(
             f"the sound lasts {samples.shape[-1] / rate:.3f} s and the frames {float(frames / fps):.3f} s; "
             f"the model heard it fitted to the frames, the output keeps all {samples.shape[-1]} samples"
         )
-    schedule = sigmas_for(model, empty_av_latent(width, height, encoded, fps, compression=comp), steps)
+    schedule = schedule_for(model, empty_av_latent(width, height, encoded, fps, compression=comp), options)
     padded = torch.cat([images, images[-1:].expand(encoded - frames, -1, -1, -1)])
     heard = Waveform(fit_length(samples, samples_for_frames(encoded, fps, rate))[None], rate)
     video, sound, level = encode_media(model, padded, heard)
     sound = _audio_frames(sound, audio_frames_for_seconds(Fraction(encoded) / fps))
     clip = AVLatent(video=video, audio=sound, fps=fps, compression=comp)
-    out = sample(
-        model,
-        retake_latent(clip, window, streams),
-        prompt,
-        negative,
-        sigmas=schedule,
-        seed=seed,
-        video_guidance=video_guidance,
-        audio_guidance=audio_guidance,
-        on_step=on_step,
-    )
+    out = sample_with(model, retake_latent(clip, window, streams), prompt, negative, schedule, options)
     result_images, result_samples = images, samples
     if streams != "sound":
         new = decode_video(model, out)[:frames].to(images)

@@ -11,14 +11,14 @@ import torch
 from talkies.model.media.waveform import Waveform
 from talkies.model.pipeline.add_sound import add_sound, model_size
 from talkies.model.pipeline.animate import animate_to_sound
-from talkies.model.pipeline.held_stream import HeldStreamOptions
+from talkies.model.pipeline.sampling_options import SamplingOptions
 from talkies.model.pipeline.text_encode import encode_prompts
 from talkies.model.sampling.compression import LTX2_COMPRESSION, VideoCompression
 from talkies.model.sampling.latents import frames_covering
 
 from media_samples import moving_frames, tone
 
-QUICK = HeldStreamOptions(steps=2, seed=3)
+QUICK = SamplingOptions(steps=2, seed=3)
 
 
 @pytest.fixture(scope="module")

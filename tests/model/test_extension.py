@@ -14,10 +14,15 @@ from talkies.model.pipeline.empty_clip import empty_latent
 from talkies.model.pipeline.extend import equal_power_crossfade, extend_latent, extend_media, plan_window
 from talkies.model.pipeline.join import ClipPart, join_clips
 from talkies.model.pipeline.sample import sample, sigmas_for
+from talkies.model.pipeline.sampling_options import SamplingOptions
 from talkies.model.pipeline.text_encode import encode_prompts
 from talkies.model.sampling.guidance import Guidance
 
 NO_CFG = Guidance()
+
+
+def _quick(**options) -> SamplingOptions:
+    return SamplingOptions(video_guidance=NO_CFG, audio_guidance=NO_CFG, **options)
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +63,7 @@ def test_extension_keeps_the_past_and_sums_exactly(quick_model, first_clip):
             neg,
             seconds=1.0,
             overlap=1,
-            seed=10 + i,
-            steps=2,
-            video_guidance=NO_CFG,
-            audio_guidance=NO_CFG,
+            options=_quick(seed=10 + i, steps=2),
         )
     assert longer.pixel_frames == 17 + 3 * 24
     assert longer.audio.shape[2] == round(Fraction(longer.pixel_frames, 24) * 25)
@@ -87,10 +89,7 @@ def test_media_from_anywhere_is_extended_sample_exactly(quick_model, first_clip)
         neg,
         seconds=0.6,
         overlap=1,
-        seed=3,
-        steps=2,
-        video_guidance=NO_CFG,
-        audio_guidance=NO_CFG,
+        options=_quick(seed=3, steps=2),
     )
     assert out_images.shape[0] == 17 + 16
     assert torch.equal(out_images[:17], images)
@@ -103,9 +102,9 @@ def test_media_from_anywhere_is_extended_sample_exactly(quick_model, first_clip)
 def test_bad_extensions_are_refused(quick_model, first_clip):
     clip, pos, neg = first_clip
     with pytest.raises(ValueError, match="positive length"):
-        extend_latent(quick_model, clip, pos, neg, seconds=0, video_guidance=NO_CFG, audio_guidance=NO_CFG)
+        extend_latent(quick_model, clip, pos, neg, seconds=0, options=_quick())
     with pytest.raises(ValueError, match="positive length"):
-        extend_latent(quick_model, clip, pos, neg, seconds=-2, video_guidance=NO_CFG, audio_guidance=NO_CFG)
+        extend_latent(quick_model, clip, pos, neg, seconds=-2, options=_quick())
     odd = torch.zeros(9, 100, 128, 3)
     with pytest.raises(ValueError, match="resize it to 128×96"):
         extend_media(
@@ -116,8 +115,7 @@ def test_bad_extensions_are_refused(quick_model, first_clip):
             pos,
             neg,
             seconds=1,
-            video_guidance=NO_CFG,
-            audio_guidance=NO_CFG,
+            options=_quick(),
         )
 
 

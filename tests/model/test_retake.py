@@ -20,6 +20,7 @@ from talkies.model.pipeline.decode import decode_audio, decode_video
 from talkies.model.pipeline.empty_clip import empty_latent
 from talkies.model.pipeline.retake import CROSSFADE_FRAMES, TimeWindow, retake_latent, retake_media
 from talkies.model.pipeline.sample import sample, sigmas_for
+from talkies.model.pipeline.sampling_options import SamplingOptions
 from talkies.model.pipeline.text_encode import encode_prompts
 from talkies.model.sampling.guidance import Guidance
 from talkies.toyworld.metrics.seams import seam_report
@@ -67,10 +68,7 @@ def _retake_media(model, frames, sound, window=WINDOW, streams="both", rate=RATE
         neg,
         window=window,
         streams=streams,
-        seed=5,
-        steps=2,
-        video_guidance=NO_CFG,
-        audio_guidance=NO_CFG,
+        options=SamplingOptions(seed=5, steps=2, video_guidance=NO_CFG, audio_guidance=NO_CFG),
     )
 
 

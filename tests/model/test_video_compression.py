@@ -11,6 +11,7 @@ import torch
 from talkies.model.pipeline.extend import extend_latent
 from talkies.model.pipeline.generate import generate
 from talkies.model.pipeline.load import TalkiesModel
+from talkies.model.pipeline.sampling_options import SamplingOptions
 from talkies.model.sampling.compression import LTX2_COMPRESSION, VideoCompression
 from talkies.model.sampling.guidance import Guidance
 from talkies.model.sampling.latents import frames_for_seconds, snap_pixel_size, video_positions
@@ -55,9 +56,7 @@ def test_a_less_compressed_model_generates_exact_lengths(less_compressed):
         *_prompts(less_compressed),
         seconds=0.5,
         overlap=1,
-        video_guidance=Guidance(),
-        audio_guidance=Guidance(),
-        steps=1,
+        options=SamplingOptions(video_guidance=Guidance(), audio_guidance=Guidance(), steps=1),
     )
     assert longer.pixel_frames == 45 + 12  # three latent frames of four
     assert torch.equal(longer.video[:, :, :12], clip.latent.video)
