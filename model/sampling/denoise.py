@@ -57,7 +57,11 @@ def initial_states(latent: AVLatent, device, dtype) -> tuple[LatentState, Latent
             compression=latent.compression,
             device=device,
         ),
-        single_frame=first_frame_tokens(b, f, h, w, device) if latent.causal_start else None,
+        # A window that starts later (an extension's tail) has no latent frame of one pixel frame:
+        # none marked, so a transformer with a first-frame embedding (LTX-2.5) still gets its mask.
+        single_frame=first_frame_tokens(b, f, h, w, device)
+        if latent.causal_start
+        else torch.zeros(b, f * h * w, dtype=torch.bool, device=device),
     )
     audio_pos = audio_positions(b, t, start=latent.audio_start, causal=latent.causal_start, device=device)
     audio = LatentState(

@@ -9,7 +9,10 @@ as ComfyUI saves it), ``vae/`` the video VAE with bare keys (or ``vae.``) and it
 config, ``text_encoders/`` the 2.3 text projection.
 
 The 2.5 transformer is the committed reference-made one (tests/data/ltx25/published.safetensors,
-ltx-core 1.2.0); the codecs are LTX-2.3's layouts at tiny widths with seeded random weights.
+ltx-core 1.2.0) with the text connectors of the committed 2.5 text side (text.transformer.safetensors,
+the same widths: video 32, audio 16, fed by text.gemma4.safetensors' projection), so the pair runs
+text to clip with that Gemma 4 file as its text encoder; the codecs are LTX-2.3's layouts at tiny
+widths with seeded random weights.
 """
 
 from __future__ import annotations
@@ -34,7 +37,14 @@ from talkies.training.builtin_config import AUDIO_VAE
 from tiny_checkpoint import TINY_VAE
 from tiny_ltx_config import randomize, tiny_config
 
-LTX25_TRANSFORMER = Path(__file__).resolve().parents[1] / "data" / "ltx25" / "published.safetensors"
+LTX25_DATA = Path(__file__).resolve().parents[1] / "data" / "ltx25"
+LTX25_TRANSFORMER = LTX25_DATA / "published.safetensors"
+LTX25_TEXT_SIDE = LTX25_DATA / "text.transformer.safetensors"  # its connectors
+LTX25_GEMMA4 = LTX25_DATA / "text.gemma4.safetensors"  # the text encoder with LTX's projection
+CONNECTOR_KEYS = (
+    "model.diffusion_model.video_embeddings_connector.",
+    "model.diffusion_model.audio_embeddings_connector.",
+)
 LATENT_CHANNELS = 16  # both tiny transformers' in_channels and audio_in_channels
 STATISTICS = "per_channel_statistics."
 
@@ -78,10 +88,13 @@ def _codec_pair(encoder: torch.nn.Module, decoder: torch.nn.Module, seed: int) -
 def _transformer_side(generation: str, seed: int) -> tuple[dict, dict[str, str], dict, dict]:
     """(config sections, metadata, transformer tensors as in the file, text projection tensors)."""
     if generation == "2.5":
-        with SafetensorsFile(LTX25_TRANSFORMER) as f:
+        with SafetensorsFile(LTX25_TRANSFORMER) as f, SafetensorsFile(LTX25_TEXT_SIDE) as text:
             tensors = {k: f.read(k) for k in f.tensors}
+            tensors.update({k: text.read(k) for k in text.tensors if k.startswith(CONNECTOR_KEYS)})
             metadata = {k: v for k, v in f.metadata.items() if k != "config"}
-            return f.config, metadata, tensors, {}
+            config = copy.deepcopy(f.config)
+            config["transformer"]["connector_ff_bias"] = text.config["transformer"]["connector_ff_bias"]
+            return config, metadata, tensors, {}
     config = tiny_config("2.3")
     cfg = transformer_config(config)
     transformer = randomize(AVTransformer(cfg), seed)
