@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from ..media.image_prep import DEFAULT_IMAGE_CRF
 from ..sampling.guidance import (
     LTX2_AUDIO_GUIDANCE,
     LTX2_VIDEO_GUIDANCE,
@@ -25,6 +26,7 @@ class Defaults:
     video: Guidance
     audio: Guidance
     shift_by_tokens: bool
+    image_crf: int = DEFAULT_IMAGE_CRF  # the H.264 CRF a conditioning image is re-compressed at
 
 
 # The reference pipelines' values: 121 frames at 768×512, 24 fps; 40 steps for LTX-2.0, 30 for 2.3.
@@ -39,6 +41,10 @@ LTX20_DEFAULTS = Defaults(
     shift_by_tokens=False,
 )
 LTX23_DEFAULTS = replace(LTX20_DEFAULTS, steps=30, video=LTX23_VIDEO_GUIDANCE, audio=LTX23_AUDIO_GUIDANCE)
+# 2.4 and later continue 2.3's line (30 steps, STG on block 28); their images were trained less
+# compressed, so the reference re-compresses a conditioning image at CRF 18.
+LTX25_DEFAULTS = replace(LTX23_DEFAULTS, image_crf=18)
+BY_GENERATION = {"2.0": LTX20_DEFAULTS, "2.3": LTX23_DEFAULTS, "2.5": LTX25_DEFAULTS}
 
 
 def defaults_for(model: TalkiesModel) -> Defaults:
@@ -55,4 +61,4 @@ def defaults_for(model: TalkiesModel) -> Defaults:
             audio=Guidance(cfg=float(t.get("audio_cfg", 1.0))),
             shift_by_tokens=True,
         )
-    return LTX23_DEFAULTS if model.generation == "2.3" else LTX20_DEFAULTS
+    return BY_GENERATION.get(model.generation, LTX20_DEFAULTS)

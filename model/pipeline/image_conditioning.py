@@ -8,6 +8,7 @@ import torch
 
 from ..media.image_prep import DEFAULT_IMAGE_CRF, prepare_conditioning
 from ..sampling.av_latent import AVLatent, Keyframe
+from .defaults import defaults_for
 from .load import TalkiesModel
 
 __all__ = ["DEFAULT_IMAGE_CRF", "condition_on_image", "frame_at"]
@@ -27,16 +28,18 @@ def condition_on_image(
     *,
     frame: int = 0,
     strength: float = 1.0,
-    crf: int = DEFAULT_IMAGE_CRF,
+    crf: int | None = None,
     guide: bool = False,
 ) -> AVLatent:
     """Pin ``image`` (IMAGE (H,W,3) or (N,H,W,3), any size: resized and centre-cropped) at a
     pixel ``frame``: frame 0 replaces the first latent frame (image-to-video, as LTX-2's
     text/image-to-video pipelines do); any other frame, or any frame with ``guide``, adds a
-    guiding keyframe (as LTX-2's keyframe interpolation does, the first frame included)."""
+    guiding keyframe (as LTX-2's keyframe interpolation does, the first frame included).
+    ``crf``: the H.264 re-compression of the image (None: the checkpoint's, 18 for LTX-2.5, else 33)."""
     if not 0 <= frame < latent.pixel_frames:
         raise ValueError(f"frame {frame} is outside the clip (0..{latent.pixel_frames - 1})")
     width, height = latent.pixel_size
+    crf = defaults_for(model).image_crf if crf is None else crf
     pixels = prepare_conditioning(image, height, width, crf)
     with model.working("video_encoder") as encoder:
         encoded = encoder.encode(pixels[:, :, :1]).to(latent.video)

@@ -20,6 +20,7 @@ from tiny_split import LTX25_GEMMA4, write_single_file, write_split_files
 from talkies.model.media.audio_conform import samples_for_frames
 from talkies.model.pipeline.decode import decode_audio, decode_video
 from talkies.model.pipeline.extend import extend_latent
+from talkies.model.pipeline.sampling_options import SamplingOptions
 from talkies.model.pipeline.save import probe_clip
 from talkies.model.pipeline.text_encode import encode_prompts
 from talkies.model.sampling.guidance import Guidance
@@ -108,11 +109,18 @@ def test_a_2_5_clip_extends_past_its_first_frame(single_file_run):
         neg,
         seconds=0.34,
         overlap=1,
-        steps=1,
-        video_guidance=Guidance(),
-        audio_guidance=Guidance(),
+        options=SamplingOptions(steps=1, video_guidance=Guidance(), audio_guidance=Guidance()),
     )
     assert longer.pixel_frames == FRAMES + 8
     assert torch.equal(longer.video[:, :, :1], clip.latent.video[:, :, :1])
     assert decode_video(model, longer).shape[0] == FRAMES + 8
     assert decode_audio(model, longer).num_samples == samples_for_frames(FRAMES + 8, FPS, RATE)
+
+
+def test_a_2_5_model_generates_with_the_reference_pipelines_2_4_and_later_defaults(single_file_run):
+    """30 steps and STG on block 28 as for 2.3; a conditioning image re-compressed at CRF 18."""
+    from talkies.model.pipeline.defaults import LTX23_DEFAULTS, defaults_for
+
+    d = defaults_for(single_file_run["model"])
+    assert (d.steps, d.video.stg_blocks, d.audio.stg_blocks) == (30, (28,), (28,))
+    assert d.image_crf == 18 and LTX23_DEFAULTS.image_crf == 33
