@@ -20,7 +20,7 @@ from tiny_checkpoint import shared_tiny_checkpoint
 SAVE_LOOP = """
 import sys, torch
 from talkies.__main__ import main
-from talkies.cli.cancel import cancellable, Cancelled
+from talkies.cli.cancel import cancellable, Cancelled, raise_if_cancelled
 from talkies.model.media.mp4 import write_clip
 frames = torch.rand(240, 64, 64, 3)
 sound = {"waveform": torch.randn(1, 2, 480000) * 0.3, "sample_rate": 48000}
@@ -28,6 +28,7 @@ print("ready", flush=True)
 try:
     with cancellable():
         for _ in range(100):
+            raise_if_cancelled()  # as every command does before it writes (a signal kept from a finalizer)
             write_clip(sys.argv[1] + "/", frames, 24, sound, prefix="saved")
 except Cancelled as stop:
     print("cancelled, nothing written", file=sys.stderr)
