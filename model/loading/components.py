@@ -8,8 +8,9 @@ part (``model.diffusion_model.``, ``vae.``, ``audio_vae.``, ``vocoder.``,
 as files in ``vae``, and the text encoder with its projection in ``text_encoders``. Each component
 file carries its own ``config`` metadata section (``vae``; ``audio_vae`` and ``vocoder``).
 
-A component file given explicitly wins over the same part inside the main file; a part found in
-neither is reported naming the folder its file goes in.
+A component file given explicitly wins over the same part inside the main file, except the
+2.0/2.3 text projection: a given projection file is read beside the main one, whose own projection
+tensors come first. A part found in neither is reported naming the folder its file goes in.
 """
 
 from __future__ import annotations
