@@ -77,7 +77,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a few steps of each stage (checks the recipe runs)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--skip-eval", action="store_true", help="stop after writing the checkpoint")
-    p.add_argument("--workers", type=int, default=1, help="processes encoding the dataset (one thread each)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes encoding the dataset and, with --vaes-within, rendering the VAEs' batches",
+    )
+    p.add_argument(
+        "--vaes-within",
+        type=float,
+        metavar="MINUTES",
+        help="train only the VAEs, every phase sized from its measured speed to end within MINUTES "
+        "(the GPU stage: e.g. 7 on a machine lent for 10); see --parts",
+    )
+    p.add_argument(
+        "--vae-batch",
+        type=int,
+        default=4,
+        help="video clips a VAE step sees (the audio VAE's: twice as many)",
+    )
+    p.add_argument(
+        "--parts",
+        type=Path,
+        metavar="DIR",
+        help="with --vaes-within: also write the trained VAEs here as files of at most 16 MiB",
+    )
+    p.add_argument(
+        "--from-vaes",
+        type=Path,
+        metavar="DIR",
+        help="take the VAEs from the parts --vaes-within wrote (e.g. on a GPU) and train the rest here",
+    )
     p.add_argument(
         "--from-checkpoint",
         type=Path,
@@ -116,15 +146,19 @@ def run(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         print(evaluate_checkpoint(args.evaluate, args.out, prompts=prompts, seed=args.seed))
         return 0
+    if args.vaes_within is not None:
+        return _vaes_within(args, budget)
+    if args.from_vaes is not None:
+        from ..training.vae_phases import take_vaes
+
+        _empty_out(args)
+        take_vaes(args.from_vaes, args.out)
     if args.from_checkpoint is not None:
         from ..training.unpack import unpack_checkpoint
 
         if not args.from_checkpoint.is_file():
             raise FileNotFoundError(f"no checkpoint at {args.from_checkpoint}")
-        if args.out.exists() and any(args.out.iterdir()):
-            raise FileExistsError(
-                f"{args.out} already holds a run: resume it without --from-checkpoint, or choose a new --out"
-            )
+        _empty_out(args)
         unpack_checkpoint(args.from_checkpoint, args.out)
     result = reproduce(
         args.out,
@@ -142,4 +176,35 @@ def run(args: argparse.Namespace) -> int:
     }
     (args.out / "run.json").write_text(json.dumps(summary, indent=2))
     print(result.checkpoint)
+    return 0
+
+
+def _empty_out(args: argparse.Namespace) -> None:
+    if args.out.exists() and any(args.out.iterdir()):
+        raise FileExistsError(
+            f"{args.out} already holds a run: resume it without --from-checkpoint or --from-vaes, "
+            "or choose a new --out"
+        )
+
+
+def _vaes_within(args: argparse.Namespace, budget: Budget) -> int:
+    from ..training.prefetch import worker_pool
+    from ..training.timed_vaes import train_vaes_within
+    from ..training.vae_phases import PHASE_STEPS, PhaseRun
+
+    if args.vaes_within <= 0:
+        raise ValueError(f"--vaes-within must be a positive number of minutes, got {args.vaes_within}")
+    with worker_pool(args.workers) as pool:
+        run = PhaseRun(
+            steps={},
+            statistics_clips=budget.statistics_clips,
+            seed=args.seed,
+            device=args.device,
+            video_batch=args.vae_batch,
+            audio_batch=2 * args.vae_batch,
+            pool=pool,
+        )
+        recipe_steps = {name: getattr(FULL, name) for name in PHASE_STEPS}
+        plan = train_vaes_within(args.out, 60 * args.vaes_within, recipe_steps, run, args.parts)
+    print(json.dumps({"out": str(args.out), "parts": str(args.parts), **plan.__dict__}, indent=2))
     return 0

@@ -30,7 +30,8 @@ def _set_statistics(module: torch.nn.Module, mean: torch.Tensor, std: torch.Tens
 @torch.no_grad()
 def fit_video_statistics(encoder: VideoEncoder, seeds: Iterable[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and std of the raw latent means over toy-world clips; stored in the encoder."""
-    means = [encoder(clip_for_seed(s).pixels[None])[0] for s in seeds]
+    device = next(encoder.parameters()).device
+    means = [encoder(clip_for_seed(s).pixels[None].to(device))[0] for s in seeds]
     flat = torch.cat([m.transpose(0, 1).flatten(1) for m in means], dim=1)
     mean, std = flat.mean(dim=1), flat.std(dim=1)
     _set_statistics(encoder, mean, std)
@@ -40,9 +41,9 @@ def fit_video_statistics(encoder: VideoEncoder, seeds: Iterable[int]) -> tuple[t
 @torch.no_grad()
 def fit_audio_statistics(encoder: AudioEncoder, seeds: Iterable[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and std of each (channel, mel bin) latent feature; stored in the encoder."""
-    raws = []
+    raws, device = [], next(encoder.parameters()).device
     for s in seeds:
-        mel = log_mel(clip_for_seed(s).waveform[None], encoder.cfg.mel)
+        mel = log_mel(clip_for_seed(s).waveform[None].to(device), encoder.cfg.mel)
         raws.append(encoder.moments(mel)[0])
     lat = torch.cat(raws, dim=2)  # (1, C, L, M)
     flat = lat[0].permute(0, 2, 1).reshape(-1, lat.shape[2])  # (C·M, L), channel-major

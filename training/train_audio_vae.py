@@ -8,25 +8,24 @@ trains as an autoencoder with a little latent noise.
 from __future__ import annotations
 
 import logging
+import time
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..model.audio_vae.mel import log_mel
+from .clip_windows import waveform_of
 from .optimizer import OneCycle
+from .prefetch import prefetched
 from .progress import Progress
-from .toy_data import batches, clip_for_seed
+from .toy_data import batches
 from .vae_files import new_audio_vae, save_pair
 
 log = logging.getLogger(__name__)
 
 LATENT_NOISE = 0.02
-
-
-def _mels(seeds: list[int], cfg) -> torch.Tensor:
-    waves = torch.stack([clip_for_seed(s).waveform for s in seeds])
-    return log_mel(waves, cfg.mel)
 
 
 def mel_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -44,7 +43,11 @@ def train_audio_vae(
     seed: int = 0,
     device: str = "cpu",
     lr: float = 5e-4,
+    pool: Pool | None = None,
+    stop_at: float | None = None,
 ) -> Path:
+    """Train the audio VAE into ``out``; a ``pool``'s workers render the next batches' sound.
+    At ``stop_at`` (``time.time()``) it ends early and writes what it has."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed + 1)
     encoder, decoder = (m.to(device) for m in new_audio_vae())
@@ -52,14 +55,17 @@ def train_audio_vae(
     params = list(encoder.parameters()) + list(decoder.parameters())
     optimizer = OneCycle(torch.optim.Adam(params, lr=lr), steps=steps, warmup=0.02)
     progress = Progress("audio VAE", steps)
-    feed = batches(list(train_seeds), batch, rng)
+    feed = prefetched(batches(list(train_seeds), batch, rng), waveform_of, pool)
     for step in range(1, steps + 1):
-        target = _mels(next(feed), cfg).to(device)
+        target = log_mel(torch.stack(next(feed)), cfg.mel).to(device)
         mean, _ = encoder.moments(target)
         z = mean + LATENT_NOISE * mean.detach().std() * torch.randn_like(mean)
         recon = decoder(z)
         loss = mel_loss(recon, target)
         optimizer.step(loss)
         progress.update(step, loss=loss.item(), l1=(recon - target).abs().mean().item())
+        if stop_at is not None and time.time() >= stop_at:
+            log.info("audio VAE: stopped at step %d of %d (time is up)", step, steps)
+            break
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_pair(out, encoder, decoder)

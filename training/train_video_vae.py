@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import numpy as np
@@ -20,53 +21,16 @@ import torch
 import torch.nn.functional as F
 
 from .builtin_config import VIDEO_VAE
+from .clip_windows import WindowCut, from_bytes, object_mask
 from .optimizer import OneCycle
+from .prefetch import prefetched
 from .progress import Progress
-from .toy_data import batches, clip_for_seed
+from .toy_data import batches
 from .vae_files import load_pair, new_video_vae, save_pair
 
 log = logging.getLogger(__name__)
 
 LATENT_NOISE = 0.02
-
-
-def _window_start(total: int, frames: int, rng: np.random.Generator) -> int:
-    """Often the clip's causal start, else anywhere."""
-    return 0 if rng.random() < 0.3 else int(rng.integers(0, total - frames + 1))
-
-
-def _crop(pixels: torch.Tensor, frames: int, side: int, rng: np.random.Generator) -> torch.Tensor:
-    """A random window of ``frames`` frames (often the clip's causal start) and side×side pixels,
-    aligned to the VAE's 32-pixel grid; the VAE is convolutional, so windows train it as well."""
-    _, total, h, w = pixels.shape
-    start = _window_start(total, frames, rng)
-    top = 32 * int(rng.integers(0, (h - side) // 32 + 1))
-    left = 32 * int(rng.integers(0, (w - side) // 32 + 1))
-    return pixels[:, start : start + frames, top : top + side, left : left + side]
-
-
-def _object_crop(pixels: torch.Tensor, frames: int, side: int, rng: np.random.Generator) -> torch.Tensor:
-    """Like ``_crop``, but the 32-aligned window that holds the most object pixels, so small
-    balls, which a random window often misses, are what the VAE sees."""
-    _, total, h, w = pixels.shape
-    start = _window_start(total, frames, rng)
-    window = pixels[:, start : start + frames]
-    mask = _object_mask(window[None])[0, 0].float().sum(0)
-    best, where = -1.0, (0, 0)
-    for top in range(0, h - side + 1, 32):
-        for left in range(0, w - side + 1, 32):
-            count = float(mask[top : top + side, left : left + side].sum())
-            if count > best:
-                best, where = count, (top, left)
-    top, left = where
-    return window[:, :, top : top + side, left : left + side]
-
-
-def _object_mask(pixels: torch.Tensor) -> torch.Tensor:
-    """Pixels that differ from the clip's most common colour (the background)."""
-    flat = pixels.flatten(2)
-    background = flat.median(dim=2).values[:, :, None, None, None]
-    return (pixels - background).abs().amax(dim=1, keepdim=True) > 0.1
 
 
 def moving_mask(pixels: torch.Tensor) -> torch.Tensor:
@@ -97,7 +61,7 @@ def reconstruction_loss(
     push on them. ``motion_weight`` scales the frame-difference term; with ``moving_weight``
     that term is weighed up around moving objects too, so a bounce that the decoder rounds
     off over three frames costs as much as a wrong colour does."""
-    weights = 1.0 + (15.0 if focus_objects else 3.0) * _object_mask(target).float()
+    weights = 1.0 + (15.0 if focus_objects else 3.0) * object_mask(target).float()
     if moving_weight:
         weights = weights + moving_weight * moving_mask(target).float()
     error = recon - target
@@ -147,13 +111,18 @@ def train_video_vae(
     state: Path | None = None,
     state_every_s: float = 300.0,
     stop_at: float | None = None,
+    pool: Pool | None = None,
 ) -> Path:
     """Train (or, from ``start_from``, go on training) the video VAE; ``focus_objects``
     crops around the objects and weighs them up (the second phase of the recipe).
 
     With ``state``, the run saves weights, optimizer and schedule there every
     ``state_every_s`` seconds and resumes from it when it exists; at ``stop_at``
-    (``time.time()``) it saves and returns early, without writing ``out``.
+    (``time.time()``) it saves and returns early, without writing ``out``: the weights so far
+    go to ``out``'s ``.partial.safetensors`` beside it, which it returns.
+
+    A ``pool`` of worker processes cuts the next batches' windows while a step trains (None:
+    the loop cuts them); the batches are the same either way.
 
     ``decoder_only`` trains the decoder alone on a frozen encoder: the latents a transformer
     was trained on stay as they were, and a sharper decoder can replace the old one."""
@@ -178,14 +147,16 @@ def train_video_vae(
         rng = np.random.default_rng([seed, first])
         log.info("video VAE: resuming at step %d of %d from %s", first, steps, state)
     progress = Progress("video VAE (objects)" if focus_objects else "video VAE", steps)
-    crop = _object_crop if focus_objects else _crop
-    feed = batches(list(train_seeds), batch, rng)
+    cut = WindowCut(crop_frames, crop_side, objects=focus_objects)
+    clips = batches(list(train_seeds), batch, rng)
+    jobs = ([(s, int(rng.integers(2**62))) for s in seeds] for seeds in clips)
     encoder.train(not decoder_only)
     decoder.train()
     last_state = time.monotonic()
+    partial = out.with_suffix(".partial.safetensors")
+    feed = prefetched(jobs, cut, pool)
     for step in range(first, steps + 1):
-        clips = [clip_for_seed(s).pixels for s in next(feed)]
-        target = torch.stack([crop(c, crop_frames, crop_side, rng) for c in clips]).to(device)
+        target = from_bytes(torch.stack(next(feed))).to(device)
         with torch.set_grad_enabled(not decoder_only):
             mean, _ = encoder(target)
         z = mean + LATENT_NOISE * mean.detach().std() * torch.randn_like(mean)
@@ -196,14 +167,14 @@ def train_video_vae(
         mse = F.mse_loss(recon.detach(), target)
         progress.update(step, loss=loss.item(), pixel=pixel.item(), motion=motion.item(), mse=mse.item())
         if save_every and step % save_every == 0:
-            save_pair(out.with_suffix(".partial.safetensors"), encoder, decoder)
+            save_pair(partial, encoder, decoder)
         late = stop_at is not None and time.time() >= stop_at
         if state is not None and (late or time.monotonic() - last_state >= state_every_s):
             _save_state(state, step, encoder, decoder, optimizer.optimizer, optimizer.schedule)
-            save_pair(out.with_suffix(".partial.safetensors"), encoder, decoder)
+            save_pair(partial, encoder, decoder)
             last_state = time.monotonic()
         if late:
-            log.info("video VAE: stopped at step %d of %d (time is up); resume from %s", step, steps, state)
-            return out.with_suffix(".partial.safetensors")
+            log.info("video VAE: stopped at step %d of %d (time is up); state: %s", step, steps, state)
+            return save_pair(partial, encoder, decoder)
     out.parent.mkdir(parents=True, exist_ok=True)
     return save_pair(out, encoder, decoder)

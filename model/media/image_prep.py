@@ -14,7 +14,6 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
-import av
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -55,6 +54,8 @@ def to_rgb(picture: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 def load_image(path: str | Path) -> np.ndarray:
     """An image file as an array: (H, W) gray or (H, W, 3|4) colour, uint8 or uint16 as stored."""
+    import av  # here, not above: the model and the training stages run where PyAV is missing
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no image at {path}; check the path")
@@ -84,6 +85,8 @@ def h264_round_trip(frame: np.ndarray, crf: int) -> np.ndarray:
     """
     if crf == 0:
         return frame
+    import av
+
     h, w = frame.shape[0] // 2 * 2, frame.shape[1] // 2 * 2
     if min(h, w) < 2:
         return frame

@@ -108,3 +108,14 @@ def test_a_stopped_run_resumes_to_the_same_weights(tmp_path):
     assert resumed.finished
     for a, b in zip(straight.transformer.parameters(), resumed.transformer.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_the_video_loss_weighs_a_moving_cell_above_the_still_background():
+    video = torch.zeros(2, 4, 5, 3, 3)
+    for f in range(5):  # sample 0: one cell flickers; sample 1: nothing moves
+        video[0, :, f, 1, 2] = float(f % 2)
+    weights = stage.motion_weights(video, strength=2.0).reshape(2, 5, 3, 3)
+    assert torch.all(weights[0, :, 1, 2] == 1 + 2 * stage.MOTION_CAP)
+    assert torch.all(weights[0, :, 0, 0] == 1.0)
+    assert torch.all(weights[1] == 1.0)
+    assert torch.all(stage.motion_weights(video, strength=0.0) == 1.0)

@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from talkies.training.train_video_vae import _object_crop, moving_mask, reconstruction_loss
+from talkies.training.clip_windows import object_window
+from talkies.training.train_video_vae import moving_mask, reconstruction_loss
 
 
 def _scene_with_ball(top: int, left: int) -> torch.Tensor:
@@ -14,7 +15,7 @@ def _scene_with_ball(top: int, left: int) -> torch.Tensor:
 
 def test_object_crop_takes_the_window_with_the_ball():
     pixels = _scene_with_ball(top=100, left=70)
-    crop = _object_crop(pixels, frames=9, side=64, rng=np.random.default_rng(0))
+    crop = object_window(pixels, frames=9, side=64, rng=np.random.default_rng(0))
     assert crop.shape == (3, 9, 64, 64)
     assert (crop[0] > 0.5).sum() == 9 * 100, "the whole ball is inside the chosen window"
 
@@ -74,9 +75,9 @@ def test_a_bounce_smoothed_in_time_costs_more_motion_loss_with_the_moving_weight
 
 
 def test_decoder_only_training_leaves_the_encoder_and_its_latents_as_they_were(tmp_path):
-    from talkies.training.recipe import VAE_SEEDS
     from talkies.training.train_video_vae import train_video_vae
     from talkies.training.vae_files import load_video_vae, new_video_vae, save_pair
+    from talkies.training.vae_phases import VAE_SEEDS
 
     start = save_pair(tmp_path / "start.safetensors", *new_video_vae())
     out = train_video_vae(
