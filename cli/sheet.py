@@ -14,12 +14,20 @@ from ..model.media.mp4 import read_clip
 from ..model.media.png import write_png
 from ..model.pipeline.generate import generate
 from ..toyworld.sheet import clip_sheet, contact_sheet
+from ..training.toy_data import held_out_prompts
 from .model_options import add_model_arguments, guidance, open_model
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("clips", nargs="*", type=Path, help="MP4 clips to show")
     p.add_argument("--prompt", action="append", default=[], help="also generate this prompt and show it")
+    p.add_argument(
+        "--held-out",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also generate the first N held-out toy-world prompts (those the evaluation starts with)",
+    )
     p.add_argument("--seconds", type=float, help="length of generated clips (default: the model's)")
     p.add_argument("--columns", type=int, default=8, help="frames shown per clip")
     p.add_argument("-o", "--output", type=Path, required=True, help="the PNG to write")
@@ -27,8 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.clips and not args.prompt:
-        raise ValueError("give MP4 clips, or --prompt to generate, to put on the sheet")
+    if args.held_out < 0:
+        raise ValueError(f"--held-out must be 0 or more, got {args.held_out}")
+    prompts = list(args.prompt) + held_out_prompts(args.held_out)
+    if not args.clips and not prompts:
+        raise ValueError("give MP4 clips, or --prompt or --held-out to generate, to put on the sheet")
     if args.columns < 1:
         raise ValueError(f"--columns must be at least 1, got {args.columns}")
     if args.output.suffix.lower() != ".png":
@@ -42,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{path} has no video stream; a sheet shows frames")
         wave = None if clip.waveform is None else clip.waveform.numpy()
         blocks.append(clip_sheet(clip.frames.numpy(), float(clip.fps), wave, clip.sample_rate, args.columns))
-    if args.prompt:
+    if prompts:
         model = open_model(args)
         video, audio = guidance(model, args)
-        for prompt in args.prompt:
+        for prompt in prompts:
+            print(f"row {len(blocks) + 1}: {prompt}")
             options = {"seconds": args.seconds, "seed": args.seed, "steps": args.steps}
             made = generate(model, prompt, video_guidance=video, audio_guidance=audio, **options)
             frames = (made.images.clamp(0, 1) * 255).round().byte().numpy()

@@ -36,6 +36,11 @@ def clip_for_seed(seed: int) -> TrainingClip:
     )
 
 
+def held_out_prompts(count: int) -> list[str]:
+    """The captions of the first ``count`` held-out clips, those the evaluation starts with."""
+    return [render(sample_spec(HELD_OUT_SEED_START + i)).caption for i in range(count)]
+
+
 def seeds(start: int, count: int) -> range:
     return range(start, start + count)
 

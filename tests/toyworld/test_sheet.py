@@ -67,3 +67,19 @@ def test_the_sheet_command_writes_a_png_of_the_clips(tmp_path, capsys):
         picture = next(container.decode(video=0)).to_ndarray(format="rgb24")
     assert picture.shape == (clip.frames.shape[1] + WAVE_HEIGHT, clip.frames.shape[2] * 4, 3)
     assert main(["sheet", str(video), "-o", str(out)]) == 2, "an existing sheet is kept"
+
+
+def test_the_sheet_command_draws_held_out_prompts_one_row_each(tmp_path, capsys):
+    from talkies.training.toy_data import held_out_prompts
+
+    from tiny_checkpoint import shared_tiny_checkpoint
+
+    out = tmp_path / "held_out.png"
+    ckpt = str(shared_tiny_checkpoint())
+    args = ["sheet", "--held-out", "2", "--model", ckpt, "--steps", "1", "--seconds", "0.5", "--columns", "2"]
+    assert main([*args, "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed == [f"row {i + 1}: {p}" for i, p in enumerate(held_out_prompts(2))] + [str(out)]
+    with av.open(str(out)) as container:
+        picture = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert picture.shape[0] > 2 * WAVE_HEIGHT, "two rows, each of frames over a waveform"
