@@ -13,8 +13,8 @@ from pathlib import Path
 from ..model.media.mp4 import read_clip
 from ..model.media.png import write_png
 from ..model.pipeline.generate import generate
+from ..toyworld.held_out import held_out_prompts
 from ..toyworld.sheet import clip_sheet, contact_sheet
-from ..training.toy_data import held_out_prompts
 from .model_options import add_model_arguments, guidance, open_model
 
 

@@ -27,11 +27,11 @@ import torch
 from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
 from ..toyworld import render, sample_spec
+from ..toyworld.held_out import HELD_OUT_SEED_START
 from ..toyworld.metrics import evaluate_clip
 from .evaluate_extension import extension_figures, extension_table, percent
 from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
-from .toy_data import HELD_OUT_SEED_START
 
 log = logging.getLogger(__name__)
 

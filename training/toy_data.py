@@ -9,9 +9,7 @@ import numpy as np
 import torch
 
 from ..toyworld import render, sample_spec
-
-# Seeds below this are for training; evaluation draws its held-out prompts above it.
-HELD_OUT_SEED_START = 10_000_000
+from ..toyworld.held_out import HELD_OUT_SEED_START
 
 
 @dataclass(kw_only=True)
@@ -34,11 +32,6 @@ def clip_for_seed(seed: int) -> TrainingClip:
         caption=clip.caption,
         seed=seed,
     )
-
-
-def held_out_prompts(count: int) -> list[str]:
-    """The captions of the first ``count`` held-out clips, those the evaluation starts with."""
-    return [render(sample_spec(HELD_OUT_SEED_START + i)).caption for i in range(count)]
 
 
 def seeds(start: int, count: int) -> range:

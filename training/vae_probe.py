@@ -33,13 +33,13 @@ import torch
 from ..model.media.png import write_png
 from ..model.video_vae.model import VideoDecoder, VideoEncoder
 from ..toyworld import render, sample_spec
+from ..toyworld.held_out import HELD_OUT_SEED_START
 from ..toyworld.metrics.adherence import colour_name
 from ..toyworld.metrics.lip_sync import find_face, mouth_opening
 from ..toyworld.metrics.tracking import track_objects
 from ..toyworld.metrics.visual_contacts import visual_contacts
 from ..toyworld.truth import Clip
 from .builtin_config import VIDEO_VAE
-from .toy_data import HELD_OUT_SEED_START
 from .vae_files import load_video_vae
 
 log = logging.getLogger(__name__)

@@ -70,7 +70,7 @@ def test_the_sheet_command_writes_a_png_of_the_clips(tmp_path, capsys):
 
 
 def test_the_sheet_command_draws_held_out_prompts_one_row_each(tmp_path, capsys):
-    from talkies.training.toy_data import held_out_prompts
+    from talkies.toyworld.held_out import held_out_prompts
 
     from tiny_checkpoint import shared_tiny_checkpoint
 

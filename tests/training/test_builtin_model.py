@@ -51,3 +51,19 @@ def test_a_one_second_clip_has_exact_length_and_is_a_picture_not_noise(builtin, 
         quick_model, "Two red balls bounce on a wooden floor.", width=128, height=128, seconds=1
     )
     assert _roughness(clip.images) < ROUGHNESS_LIMIT < _roughness(untrained.images)
+
+
+# Found for the shipped checkpoint by `python -m talkies.training.proof_clip` (its docstring says
+# how); a new checkpoint finds its own.
+PROOF_HELD_OUT_PROMPT, PROOF_SEED = 7, 0
+
+
+def test_a_held_out_impact_clip_shows_its_ball_and_a_knock_within_a_frame_of_its_contact(builtin):
+    from talkies.training.evaluate import held_out_cases, score_generation
+    from talkies.training.proof_clip import synced_ball
+
+    case = held_out_cases(PROOF_HELD_OUT_PROMPT + 1)[PROOF_HELD_OUT_PROMPT]
+    assert case.kind == "impacts" and case.colours, "a held-out prompt with balls"
+    report, frames = score_generation(builtin, case, PROOF_SEED)
+    assert frames.shape == (49, 128, 128, 3)
+    assert synced_ball(report, case), (report["objects"], report["impacts"]["offsets_ms"])
