@@ -12,6 +12,7 @@ from ..model.parallel.mesh import ParallelMesh
 from ..model.pipeline.best_of import MAX_CANDIDATES, check_candidates, score_lines
 from ..model.pipeline.generate import generate
 from ..model.pipeline.two_stage import generate_two_stage, load_upsampler
+from ..toyworld.prompt_measures import prompt_measures
 from .launch import add_launch_arguments, launch
 from .model_options import (
     add_model_arguments,
@@ -90,6 +91,8 @@ def _generate(args: argparse.Namespace, mesh: ParallelMesh | None) -> int:
     image = None if args.image is None else load_image(args.image)
     options = {name: getattr(args, name) for name in GENERATE_OPTIONS}
     options.update(image=image, video_guidance=video, audio_guidance=audio)
+    if args.candidates > 1 and model.trained_on_toy_world:
+        options["measures"] = prompt_measures(args.prompt)
     if args.two_stage is not None:
         refiner = model.with_loras(args.refiner_lora) if args.refiner_lora else model
         upsampler = load_upsampler(args.two_stage)

@@ -14,6 +14,7 @@ from ..model.pipeline.sample import (
     sample,
     sigmas_for,
 )
+from ..toyworld.prompt_measures import prompt_measures
 from . import host
 from .guidance import GuidanceChoice, resolve_guidance
 from .host import io
@@ -135,8 +136,16 @@ class TalkiesSampler(io.ComfyNode):
         if candidates == 1:
             out = sample(model, clip, prompts.positive, prompts.negative, seed=seed, **run)
             return io.NodeOutput(to_latent_dict(out), "")
+        measures = prompt_measures(prompts.text) if model.trained_on_toy_world else None
         best = best_of(
-            model, clip, prompts.positive, prompts.negative, candidates=candidates, seed=seed, **run
+            model,
+            clip,
+            prompts.positive,
+            prompts.negative,
+            candidates=candidates,
+            seed=seed,
+            measures=measures,
+            **run,
         )
         lines = score_lines(best.scores, best.kept)
         host.tell(f"kept seed {best.scores[best.kept].seed} of {candidates} candidates")

@@ -12,9 +12,10 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..model.config import LTX_TRANSFORMER_CONSTANTS
+from ..model.loading.builtin import TOY_WORLD_VERSION
 from ..model.video_vae.config import video_vae_config
 
-MODEL_VERSION = "talkies-toyworld-1"
+MODEL_VERSION = f"{TOY_WORLD_VERSION}-1"
 
 WIDTH = HEIGHT = 128
 FRAMES = 49

@@ -31,6 +31,7 @@ from ..model.sampling.time_window import TimeWindow
 from ..toyworld import render, sample_spec
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.metrics.seams import seam_report, seamless
+from ..toyworld.prompt_measures import prompt_measures
 from .evaluate_extension import percent
 from .progress import Progress
 
@@ -80,9 +81,11 @@ def animate_reports(model: TalkiesModel, cases, seed: int, *, isolate: bool = Fa
 
 
 def best_of_reports(model: TalkiesModel, cases, seed: int, candidates: int) -> list:
+    """Best of ``candidates`` as the CLI ranks them for a toy-world model (its own measures too)."""
     out = []
     for case in cases:
-        clip = generate(model, case.caption, seed=seed + case.seed, candidates=candidates)
+        measures = prompt_measures(case.caption) if candidates > 1 else None
+        clip = generate(model, case.caption, seed=seed + case.seed, candidates=candidates, measures=measures)
         report = evaluate_clip(
             _u8(clip.images), clip.fps, clip.audio.samples[0], clip.audio.sample_rate, case.caption
         )

@@ -5,8 +5,8 @@ each candidate's noise comes from its own seed (``sample_clip``'s ``seeds``). Th
 run as one batch when the device holds their activations (always on the CPU), else one by one.
 
 The score is :mod:`talkies.model.media.sync.score`'s: AV-Align and the onset-versus-motion lag,
-weight-free and valid for any clip. Lip sync and impact timing are left out: they need to know
-what a face or a ball is, which only the toy world's renderer tells (``toyworld/metrics``).
+weight-free and valid for any clip, with the caller's own ``measures`` where it has them (the
+toy world's impact and lip sync for a model trained on it: ``toyworld/prompt_measures.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 
 import torch
 
-from ..media.sync.score import SyncScore, score_clip
+from ..media.sync.score import ClipMeasures, SyncScore, score_clip
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
@@ -63,18 +63,20 @@ class CandidateScore:
     lag_ms: float | None  # positive: the sound comes late
     correlation: float | None
     score: float | None
+    measured: tuple[tuple[str, float], ...] = ()  # the caller's own figures, by name
 
     @staticmethod
     def of(seed: int, sync: SyncScore) -> CandidateScore:
-        return CandidateScore(seed, sync.av_align, sync.lag_ms, sync.correlation, sync.score)
+        return CandidateScore(seed, sync.av_align, sync.lag_ms, sync.correlation, sync.score, sync.measured)
 
     def summary(self) -> str:
         def figure(value: float | None, form: str) -> str:
             return "none" if value is None else format(value, form)
 
+        own = "".join(f", {name} {value:.2f}" for name, value in self.measured)
         return (
             f"seed {self.seed}: sync {figure(self.score, '.3f')} (AV-Align {figure(self.av_align, '.3f')}, "
-            f"lag {figure(self.lag_ms, '+.0f')} ms, correlation {figure(self.correlation, '.2f')})"
+            f"lag {figure(self.lag_ms, '+.0f')} ms, correlation {figure(self.correlation, '.2f')}{own})"
         )
 
 
@@ -158,6 +160,7 @@ def best_of(
     on_step: Callable[[StepPreview], None] | None = None,
     batch: bool | Literal["auto"] = "auto",
     tiling: VideoTiling | None = DEFAULT_TILING,
+    measures: ClipMeasures | None = None,
 ) -> BestOf:
     """``candidates`` clips of one ``latent`` (a batch of one) from seeds ``seed`` on, the best
     kept. ``batch``: sample them as one batch (True), one by one (False), or as memory allows."""
@@ -184,7 +187,9 @@ def best_of(
     for candidate_seed, clip in zip(seeds, sampled, strict=True):
         images, audio = decode_video(model, clip, tiling), decode_audio(model, clip)
         scores.append(
-            CandidateScore.of(candidate_seed, score_clip(images, clip.fps, audio.samples, audio.sample_rate))
+            CandidateScore.of(
+                candidate_seed, score_clip(images, clip.fps, audio.samples, audio.sample_rate, measures)
+            )
         )
         if best_index(scores) == len(scores) - 1:
             kept = (clip, images, audio)

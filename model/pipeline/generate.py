@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from ..media.fps import as_fps
+from ..media.sync.score import ClipMeasures
 from ..media.waveform import Waveform
 from ..sampling.av_latent import AVLatent
 from ..sampling.guidance import Guidance
@@ -62,6 +63,7 @@ class ClipRequest:
     on_step: Callable[[StepPreview], None] | None = None
     isolate_modalities: bool = False
     candidates: int = 1  # N > 1: the best of seeds seed … seed + N − 1 by measured sync
+    measures: ClipMeasures | None = None  # the caller's own figures that rank the candidates too
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -111,7 +113,15 @@ def generate(model: TalkiesModel, prompt: str, **options: Any) -> GeneratedClip:
     run = {"seed": request.seed, "on_step": request.on_step, "isolate_modalities": request.isolate_modalities}
     if request.candidates > 1:
         best = best_of(
-            model, latent, pos, neg, candidates=request.candidates, sigmas=plan.sigmas, **guided, **run
+            model,
+            latent,
+            pos,
+            neg,
+            candidates=request.candidates,
+            sigmas=plan.sigmas,
+            measures=request.measures,
+            **guided,
+            **run,
         )
         return GeneratedClip(
             images=best.images,

@@ -17,7 +17,7 @@ from ..audio_vae.config import audio_vae_config
 from ..audio_vae.model import AudioDecoder, AudioEncoder
 from ..config import TransformerConfig
 from ..loading.audio_parts import load_audio_decoder, load_audio_encoder, load_vocoder
-from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint
+from ..loading.builtin import BUILTIN_NAME, builtin_checkpoint, trained_on_toy_world
 from ..loading.checkpoint import Checkpoint
 from ..loading.component_match import match_component
 from ..loading.components import (
@@ -186,6 +186,11 @@ class TalkiesModel:
     @property
     def generation(self) -> str:
         return self.transformer_config.generation
+
+    @property
+    def trained_on_toy_world(self) -> bool:
+        """The built-in model, or another trained on the toy world: its clips are toy-world clips."""
+        return trained_on_toy_world(self.checkpoint.metadata)
 
     def _part(self, name: str, load: Callable[[], Any]) -> Any:
         with self._lock:

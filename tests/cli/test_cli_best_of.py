@@ -29,6 +29,8 @@ def test_generate_prints_every_candidate_and_writes_the_kept_one(tmp_path, capsy
     assert Path(printed.out.strip()) == out, "stdout is the path alone, as without candidates"
     found = [LINE.match(line) for line in printed.err.splitlines() if LINE.match(line)]
     assert [int(m[2]) for m in found] == [4, 5, 6]
+    ranked = [line for line in printed.err.splitlines() if LINE.match(line)]
+    assert all("impacts within a frame" in line for line in ranked), "a toy-world model's own figure"
     kept = [m for m in found if m[1] == "kept"]
     assert len(kept) == 1
     scores = {int(m[2]): float(m[3]) for m in found if m[3] != "none"}

@@ -8,18 +8,26 @@ peak; the agreement is how strongly the sound's flux follows the changes of moti
 motion or without sound has no lag, and one with neither peaks nor onsets no AV-Align: its
 score is then None, not a number made up for it, and it ranks below every scored clip.
 
-Lip sync and impact timing need to know what is a face or a ball, which only the toy world's
-renderer tells; they stay in ``toyworld/metrics`` and take no part here.
+Lip sync and impact timing need to know what is a face or a ball, which only the toy world
+tells (``toyworld/metrics``); a caller that knows them passes them in as ``measures``, figures
+from 0 to 1, and the score is then the mean of the one above and each of those.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+
+import numpy as np
 
 from ..arrays import Array, as_channels, as_frames
 from .measure import measure_sync
 from .motion_lag import MAX_LAG_S
+
+# A caller's own figures for a clip, by name, each from 0 (bad) to 1 (good): called with the
+# frames (F, H, W, 3) uint8, the fps, the sound (C, T) and its sample rate.
+ClipMeasures = Callable[[np.ndarray, float, np.ndarray, int], dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class SyncScore:
     lag_ms: float | None  # positive: the sound comes late
     correlation: float | None
     score: float | None
+    measured: tuple[tuple[str, float], ...] = ()  # the caller's own figures, by name
 
 
 def combined_score(av_align: float | None, lag_ms: float | None, correlation: float | None) -> float | None:
@@ -40,10 +49,20 @@ def combined_score(av_align: float | None, lag_ms: float | None, correlation: fl
     return 0.5 * (av_align + agreement)
 
 
-def score_clip(frames: Array, fps: float | Fraction, waveform: Array, sample_rate: int) -> SyncScore:
+def score_clip(
+    frames: Array,
+    fps: float | Fraction,
+    waveform: Array,
+    sample_rate: int,
+    measures: ClipMeasures | None = None,
+) -> SyncScore:
     """``frames``: (F, H, W, 3) uint8 or float 0..1; ``waveform``: (T,), (C, T) or (1, C, T)."""
-    mono = as_channels(waveform).mean(axis=0)
-    measured = measure_sync(as_frames(frames), float(fps), mono, int(sample_rate))
+    pictures, sound = as_frames(frames), as_channels(waveform)
+    measured = measure_sync(pictures, float(fps), sound.mean(axis=0), int(sample_rate))
     av_align = measured["av_align"]["score"]
     lag_ms, correlation = measured["motion_lag"]["lag_ms"], measured["motion_lag"]["correlation"]
-    return SyncScore(av_align, lag_ms, correlation, combined_score(av_align, lag_ms, correlation))
+    general = combined_score(av_align, lag_ms, correlation)
+    own = tuple(sorted(measures(pictures, float(fps), sound, int(sample_rate)).items())) if measures else ()
+    parts = ([] if general is None else [general]) + [value for _, value in own]
+    score = sum(parts) / len(parts) if parts else None
+    return SyncScore(av_align, lag_ms, correlation, score, own)
