@@ -37,6 +37,7 @@ class Budget:
     transformer_window: int | None  # latent frames a step sees of each clip (None: whole clips)
     eval_prompts: int
     ema_decay: float
+    packed_captions: int  # dataset captions the text encoder pack covers (--pack-text-encoder)
 
 
 # The full recipe on the 2-core CPU (see the README). The video VAE's 1100 + 4800 steps are those
@@ -56,6 +57,8 @@ FULL = Budget(
     transformer_window=7,
     eval_prompts=100,
     ema_decay=0.995,
+    # more than the 3000 clips encoded here, for a GPU run that encodes more
+    packed_captions=20_000,
 )
 # A few steps of every stage: checks that the recipe runs end to end.
 QUICK = Budget(
@@ -67,6 +70,7 @@ QUICK = Budget(
     transformer_batch=4,
     transformer_window=3,
     ema_decay=0.9,
+    packed_captions=8,
 )
 
 
@@ -91,6 +95,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "(the GPU stage: e.g. 7 on a machine lent for 10); see --parts",
     )
     p.add_argument(
+        "--within",
+        type=float,
+        metavar="MINUTES",
+        help="the whole recipe sized to end within MINUTES (a lent GPU): the VAEs, the dataset, the "
+        "transformer; needs --text-encoder-pack; see --parts",
+    )
+    p.add_argument(
+        "--pack-text-encoder",
+        type=Path,
+        metavar="DIR",
+        help="write the text encoder as a pack small enough to travel (for --within) and stop",
+    )
+    p.add_argument("--text-encoder-pack", type=Path, metavar="DIR", help="the pack --within encodes with")
+    p.add_argument(
+        "--join",
+        type=Path,
+        metavar="DIR",
+        help="join the checkpoint parts --within wrote into --out (then evaluate it with --evaluate)",
+    )
+    p.add_argument(
         "--vae-batch",
         type=int,
         default=4,
@@ -100,7 +124,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--parts",
         type=Path,
         metavar="DIR",
-        help="with --vaes-within: also write the trained VAEs here as files of at most 16 MiB",
+        help="with --vaes-within or --within: also write what it trained here as files of at most 16 MiB",
     )
     p.add_argument(
         "--from-vaes",
@@ -148,6 +172,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.vaes_within is not None:
         return _vaes_within(args, budget)
+    if args.within is not None:
+        return _within(args, budget)
+    if args.pack_text_encoder is not None:
+        from ..training.text_encoder_pack import pack_text_encoder
+        from ..training.timed_recipe import dataset_captions
+
+        captions = dataset_captions(max(budget.packed_captions, budget.dataset_clips)) + [""]
+        print(pack_text_encoder(args.pack_text_encoder, captions).parent)
+        return 0
+    if args.join is not None:
+        from ..training.timed_recipe import join_checkpoint
+
+        print(join_checkpoint(args.join, args.out))
+        return 0
     if args.from_vaes is not None:
         from ..training.vae_phases import take_vaes
 
@@ -187,24 +225,67 @@ def _empty_out(args: argparse.Namespace) -> None:
         )
 
 
+def _phase_run(args: argparse.Namespace, budget: Budget, pool):
+    from ..training.vae_phases import PhaseRun
+
+    return PhaseRun(
+        steps={},
+        statistics_clips=budget.statistics_clips,
+        seed=args.seed,
+        device=args.device,
+        video_batch=args.vae_batch,
+        audio_batch=2 * args.vae_batch,
+        pool=pool,
+    )
+
+
+def _minutes(value: float, flag: str) -> float:
+    if value <= 0:
+        raise ValueError(f"{flag} must be a positive number of minutes, got {value}")
+    return 60 * value
+
+
+def _recipe_steps() -> dict[str, int]:
+    from ..training.vae_phases import PHASE_STEPS
+
+    return {name: getattr(FULL, name) for name in PHASE_STEPS}
+
+
 def _vaes_within(args: argparse.Namespace, budget: Budget) -> int:
     from ..training.prefetch import worker_pool
     from ..training.timed_vaes import train_vaes_within
-    from ..training.vae_phases import PHASE_STEPS, PhaseRun
 
-    if args.vaes_within <= 0:
-        raise ValueError(f"--vaes-within must be a positive number of minutes, got {args.vaes_within}")
+    seconds = _minutes(args.vaes_within, "--vaes-within")
     with worker_pool(args.workers) as pool:
-        run = PhaseRun(
-            steps={},
-            statistics_clips=budget.statistics_clips,
-            seed=args.seed,
-            device=args.device,
-            video_batch=args.vae_batch,
-            audio_batch=2 * args.vae_batch,
-            pool=pool,
-        )
-        recipe_steps = {name: getattr(FULL, name) for name in PHASE_STEPS}
-        plan = train_vaes_within(args.out, 60 * args.vaes_within, recipe_steps, run, args.parts)
+        run = _phase_run(args, budget, pool)
+        plan = train_vaes_within(args.out, seconds, _recipe_steps(), run, args.parts)
     print(json.dumps({"out": str(args.out), "parts": str(args.parts), **plan.__dict__}, indent=2))
+    return 0
+
+
+def _within(args: argparse.Namespace, budget: Budget) -> int:
+    from dataclasses import asdict
+
+    from ..training.prefetch import worker_pool
+    from ..training.recipe import transformer_run
+    from ..training.timed_recipe import reproduce_within
+
+    seconds = _minutes(args.within, "--within")
+    if args.text_encoder_pack is None:
+        raise ValueError(
+            "--within needs --text-encoder-pack DIR (make one here with --pack-text-encoder DIR)"
+        )
+    with worker_pool(args.workers) as pool:
+        plan = reproduce_within(
+            args.out,
+            seconds,
+            _recipe_steps(),
+            _phase_run(args, budget, pool),
+            transformer_run(budget, args.seed, args.device),
+            dataset_clips=budget.dataset_clips,
+            text_encoder_pack=args.text_encoder_pack,
+            workers=args.workers,
+            parts=args.parts,
+        )
+    print(json.dumps({"out": str(args.out), "parts": str(args.parts), **asdict(plan)}, indent=2))
     return 0

@@ -31,6 +31,11 @@ def _rng(spec: SceneSpec, stream: int) -> np.random.Generator:
     return np.random.default_rng([spec.texture_seed, stream])
 
 
+def caption_of(spec: SceneSpec, caption_seed: int | None = None) -> str:
+    """The caption ``render`` gives ``spec``, without rendering it."""
+    return describe(spec, spec.texture_seed if caption_seed is None else caption_seed)
+
+
 def render(spec: SceneSpec, caption_seed: int | None = None) -> Clip:
     """Render ``spec``. The caption's wording is chosen by ``caption_seed`` (default: the
     spec's texture seed); every other random detail comes from the texture seed."""
@@ -145,7 +150,7 @@ def render(spec: SceneSpec, caption_seed: int | None = None) -> Clip:
         levels_db=levels,
         peak_db=peak_db,
     )
-    caption = describe(spec, spec.texture_seed if caption_seed is None else caption_seed)
+    caption = caption_of(spec, caption_seed)
     return Clip(
         frames=frames, fps=fmt.fps, waveform=waveform, sample_rate=sr, caption=caption, truth=truth, spec=spec
     )

@@ -17,7 +17,7 @@ from .assemble import write_builtin_checkpoint
 from .builtin_config import TEXT_ENCODER, builtin_config
 from .init_weights import initialize
 from .latent_dataset import LatentDataset, encode_clips, text_states
-from .train_transformer import train_transformer
+from .train_transformer import TrainedTransformer, train_transformer
 from .unpack import TRANSFORMER_START, load_transformer_start
 from .vae_files import load_audio_vae, load_video_vae
 from .vae_phases import (
@@ -47,51 +47,105 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
         seed=seed,
         device=device,
     )
-    video_file, audio_file = train_video_phases(out, run), train_audio_phases(out, run)
-    return load_video_vae(video_file), load_audio_vae(audio_file), video_file, audio_file
+    return train_video_phases(out, run), train_audio_phases(out, run)
 
 
-def reproduce(out: Path, budget, *, seed: int, device: str, evaluate: bool, workers: int = 1) -> Result:
-    out.mkdir(parents=True, exist_ok=True)
-    video, audio, video_file, audio_file = _fitted_vaes(out, budget, seed, device)
-    text_encoder = open_text_encoder(TEXT_ENCODER, None, device="cpu", dtype=torch.float32)
+TRANSFORMER_LR = 5e-4
+
+
+@dataclass(kw_only=True)
+class TransformerRun:
+    steps: int
+    batch: int
+    window: int | None
+    ema_decay: float
+    seed: int
+    device: str
+    stop_at: float | None = None  # time.time() at which it ends early, keeping what it has
+
+
+def transformer_run(budget, seed: int, device: str) -> TransformerRun:
+    return TransformerRun(
+        steps=budget.transformer_steps,
+        batch=budget.transformer_batch,
+        window=budget.transformer_window,
+        ema_decay=budget.ema_decay,
+        seed=seed,
+        device=device,
+    )
+
+
+def dataset_stage(out: Path, clips: int, video_file: Path, audio_file: Path, text_encoder, workers: int):
+    """The transformer's training set: ``clips`` toy-world clips encoded once (kept in ``out``)."""
     latents_path = out / "latents.pt"
     if not latents_path.exists():
-        seeds = list(range(DATASET_SEEDS_START, DATASET_SEEDS_START + budget.dataset_clips))
+        seeds = list(range(DATASET_SEEDS_START, DATASET_SEEDS_START + clips))
         encode_clips(seeds, video_file, audio_file, text_encoder, workers).save(latents_path)
-    dataset = LatentDataset.load(latents_path)
-    config = builtin_config()
-    cfg = transformer_config(config)
+    return LatentDataset.load(latents_path)
+
+
+def new_transformer(seed: int, out: Path | None = None) -> tuple[AVTransformer, TextConditioner]:
+    """Fresh weights, or those a run going on from a checkpoint starts from (in ``out``)."""
+    cfg = transformer_config(builtin_config())
+    transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
+    initialize(transformer, conditioner, seed)
+    if out is not None and (out / TRANSFORMER_START).exists():  # train --from-checkpoint
+        load_transformer_start(out / TRANSFORMER_START, transformer, conditioner)
+    return transformer, conditioner
+
+
+def train_transformer_stage(
+    out: Path | None, dataset: LatentDataset, text_encoder, run: TransformerRun
+) -> TrainedTransformer:
+    """The transformer on ``dataset`` (its state kept in ``out``, if given, to resume from)."""
+    transformer, conditioner = new_transformer(run.seed, out)
+    return train_transformer(
+        transformer,
+        conditioner,
+        dataset,
+        text_states(text_encoder, [""])[0],
+        steps=run.steps,
+        batch=run.batch,
+        lr=TRANSFORMER_LR,
+        seed=run.seed,
+        ema_decay=run.ema_decay,
+        max_tokens=TEXT_ENCODER["max_tokens"],
+        device=run.device,
+        window=run.window,
+        state=None if out is None else out / "transformer.state.pt",
+        stop_at=run.stop_at,
+    )
+
+
+def write_checkpoint(out: Path, trained: TrainedTransformer, video_file: Path, audio_file: Path) -> Path:
+    return write_builtin_checkpoint(
+        out / BUILTIN_NAME,
+        builtin_config(),
+        transformer=trained.transformer.cpu(),
+        conditioner=trained.conditioner.cpu(),
+        video=load_video_vae(video_file),
+        audio=load_audio_vae(audio_file),
+    )
+
+
+def reproduce(
+    out: Path,
+    budget,
+    *,
+    seed: int,
+    device: str,
+    evaluate: bool,
+    workers: int = 1,
+    text_encoder_folder: Path | None = None,
+) -> Result:
+    out.mkdir(parents=True, exist_ok=True)
+    video_file, audio_file = _fitted_vaes(out, budget, seed, device)
+    text_encoder = open_text_encoder(TEXT_ENCODER, text_encoder_folder, device="cpu", dtype=torch.float32)
+    dataset = dataset_stage(out, budget.dataset_clips, video_file, audio_file, text_encoder, workers)
     checkpoint = out / BUILTIN_NAME
     if not checkpoint.exists():
-        transformer, conditioner = AVTransformer(cfg), TextConditioner(cfg)
-        initialize(transformer, conditioner, seed)
-        if (out / TRANSFORMER_START).exists():  # going on from a checkpoint (train --from-checkpoint)
-            load_transformer_start(out / TRANSFORMER_START, transformer, conditioner)
-        empty = text_states(text_encoder, [""])[0]
-        trained = train_transformer(
-            transformer,
-            conditioner,
-            dataset,
-            empty,
-            steps=budget.transformer_steps,
-            batch=budget.transformer_batch,
-            lr=5e-4,
-            seed=seed,
-            ema_decay=budget.ema_decay,
-            max_tokens=TEXT_ENCODER["max_tokens"],
-            device=device,
-            window=budget.transformer_window,
-            state=out / "transformer.state.pt",
-        )
-        write_builtin_checkpoint(
-            checkpoint,
-            config,
-            transformer=trained.transformer.cpu(),
-            conditioner=trained.conditioner.cpu(),
-            video=video,
-            audio=audio,
-        )
+        trained = train_transformer_stage(out, dataset, text_encoder, transformer_run(budget, seed, device))
+        write_checkpoint(out, trained, video_file, audio_file)
     evaluation = None
     if evaluate:
         from .evaluate import evaluate_checkpoint

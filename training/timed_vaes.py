@@ -2,7 +2,7 @@
 
 The VAEs are the recipe's costliest stages (about 3.7 hours of the 2-core CPU for the video
 VAE's four phases). Here every phase first times a few steps of its own in a scratch folder
-(after a warm-up, two short runs; their difference leaves out start-up costs); then the recipe's step counts
+(after a warm-up; ``step_timing``); then the recipe's step counts
 are scaled by one factor so that all of them fit the time left, and the phases run in order,
 the deadline a hard stop. The fitted pairs end up in the run folder as the recipe's files,
 and as parts of at most 16 MiB each for the way back from such a machine.
@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .file_parts import split_file
+from .step_timing import seconds_per_step
 from .vae_phases import (
     AUDIO_STEPS,
     PHASE_STEPS,
@@ -32,7 +33,6 @@ from .vae_phases import (
 
 log = logging.getLogger(__name__)
 
-PROBE_STEPS = (2, 6)
 # Of the time left after timing, what the phases are planned to fill; the rest is for the
 # statistics, the files and a step that runs long.
 PLANNED_SHARE = 0.85
@@ -48,22 +48,15 @@ class VaePlan:
     total_seconds: float = 0.0
 
 
-def _probe(field: str, run: PhaseRun, scratch: Path, steps: int) -> float:
+def _probe(field: str, run: PhaseRun, scratch: Path, steps: int) -> None:
+    """``steps`` of one phase from fresh weights, in a folder of its own under ``scratch``."""
     folder = scratch / f"{field}-{steps}"
     folder.mkdir(parents=True)
-    start = time.perf_counter()
     if field == AUDIO_STEPS:
         train_audio_phase(folder / "vae.safetensors", run, steps=steps)
     else:
         index = [p.steps for p in VIDEO_PHASES].index(field)
         train_video_phase(index, folder / "vae.safetensors", run, start_from=None, state=None, steps=steps)
-    return time.perf_counter() - start
-
-
-def seconds_per_step(field: str, run: PhaseRun, scratch: Path, probe: tuple[int, int] = PROBE_STEPS) -> float:
-    """A phase's time per step at ``run``'s settings, start-up left out."""
-    short, long = (_probe(field, run, scratch, n) for n in probe)
-    return max(long - short, 1e-6) / (probe[1] - probe[0])
 
 
 def plan_steps(
@@ -86,7 +79,7 @@ def train_vaes_within(
     shutil.rmtree(scratch, ignore_errors=True)
     # A first step outside the timing: worker processes, kernels and caches start up.
     _probe(PHASE_STEPS[0], run, scratch / "warm-up", 1)
-    per_step = {f: seconds_per_step(f, run, scratch) for f in PHASE_STEPS}
+    per_step = {f: seconds_per_step(lambda n, f=f: _probe(f, run, scratch, n)) for f in PHASE_STEPS}
     shutil.rmtree(scratch)
     probe_seconds = time.time() - began
     steps, scale = plan_steps(recipe_steps, per_step, (deadline - time.time()) * PLANNED_SHARE)

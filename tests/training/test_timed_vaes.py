@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -100,3 +101,60 @@ def test_the_timed_stage_ends_in_time_and_its_parts_give_the_recipe_its_vaes(tmp
     before = sorted(p.name for p in here.iterdir())
     train_video_phases(here, PhaseRun(steps={}, statistics_clips=2))
     assert sorted(p.name for p in here.iterdir()) == before, "the recipe trains no VAE phase again"
+
+
+def test_the_text_encoder_pack_encodes_toy_world_captions_as_the_full_encoder_does(tmp_path):
+    from talkies.model.text.encoder_source import open_text_encoder
+    from talkies.training.builtin_config import TEXT_ENCODER
+    from talkies.training.text_encoder_pack import check_captions, pack_text_encoder, unpack_text_encoder
+    from talkies.training.timed_recipe import dataset_captions
+
+    captions = dataset_captions(300)
+    pack = pack_text_encoder(tmp_path / "pack", captions + [""])
+    assert pack.stat().st_size < 24 * 2**20, "small enough to travel with the repository"
+    folder, kept = unpack_text_encoder(tmp_path / "pack", tmp_path / "encoder")
+    full = open_text_encoder(TEXT_ENCODER, None, device="cpu", dtype=torch.float32)
+    small = open_text_encoder(TEXT_ENCODER, folder, device="cpu", dtype=torch.float32)
+    a, b = full.encode(captions[:6] + [""]), small.encode(captions[:6] + [""])
+    assert torch.equal(a.mask, b.mask)
+    real = a.mask.bool()  # the tokens training keeps (latent_dataset.text_states)
+    gap = (a.hidden[real] - b.hidden[real]).abs().max()
+    assert gap < 0.01 * a.hidden[real].abs().max(), f"half precision apart, not {gap}"
+    with pytest.raises(ValueError, match="lacks .* word pieces"):
+        check_captions(folder, kept, ["A purple elephant plays the trombone."])
+
+
+@pytest.mark.slow
+def test_the_whole_timed_recipe_ends_in_time_and_its_checkpoint_parts_join_into_a_working_model(tmp_path):
+    from talkies.model.pipeline.generate import generate
+    from talkies.model.pipeline.load import TalkiesModel
+
+    pack, out, parts = tmp_path / "pack", tmp_path / "gpu", tmp_path / "back"
+    quick = ["train", "--quick", "--threads", "1"]
+    made = subprocess.run([sys.executable, "-m", "talkies", *quick, "--pack-text-encoder", str(pack)])
+    assert made.returncode == 0
+    args = [*quick, "--within", "0.75", "--vae-batch", "1", "--workers", "0"]
+    args += ["--text-encoder-pack", str(pack)]
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PYAV_OR_TEXT_ENCODER, *args, "--out", str(out), "--parts", str(parts)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    took = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["transformer_steps"] >= 1 and set(report["vaes"]["steps"]) == set(PHASE_STEPS)
+    assert took < 45 + 60, "the recipe ends near its limit"
+    assert all(p.stat().st_size <= 16 * 2**20 for p in parts.iterdir())
+    here = tmp_path / "cpu"
+    joined = subprocess.run(
+        [sys.executable, "-m", "talkies", "train", "--join", str(parts), "--out", str(here)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert joined.returncode == 0, joined.stderr[-2000:]
+    clip = generate(TalkiesModel(Path(joined.stdout.strip())), "A red ball drops.", seconds=0.5, steps=2)
+    assert clip.images.shape[1:] == (128, 128, 3)
