@@ -33,6 +33,7 @@ class Budget:
     statistics_clips: int
     dataset_clips: int
     transformer_steps: int
+    transformer_motion_steps: int  # the second phase's, the video loss weighted by motion
     transformer_batch: int
     transformer_window: int | None  # latent frames a step sees of each clip (None: whole clips)
     eval_prompts: int
@@ -52,6 +53,7 @@ FULL = Budget(
     statistics_clips=200,
     dataset_clips=3000,
     transformer_steps=2400,
+    transformer_motion_steps=3000,
     transformer_batch=16,
     # 7 of a 2 s clip's 13 latent frames (about 1 s): a step costs about a third of a whole clip's
     transformer_window=7,
@@ -65,7 +67,7 @@ QUICK = Budget(
     **dict.fromkeys(("video_vae_steps", "video_vae_object_steps", "video_vae_motion_steps"), 2),
     video_vae_decoder_steps=2,
     **dict.fromkeys(("audio_vae_steps", "statistics_clips"), 2),
-    **dict.fromkeys(("transformer_steps", "eval_prompts"), 2),
+    **dict.fromkeys(("transformer_steps", "transformer_motion_steps", "eval_prompts"), 2),
     dataset_clips=8,
     transformer_batch=4,
     transformer_window=3,
@@ -267,7 +269,7 @@ def _within(args: argparse.Namespace, budget: Budget) -> int:
     from dataclasses import asdict
 
     from ..training.prefetch import worker_pool
-    from ..training.recipe import transformer_run
+    from ..training.recipe import transformer_runs
     from ..training.timed_recipe import reproduce_within
 
     seconds = _minutes(args.within, "--within")
@@ -281,7 +283,7 @@ def _within(args: argparse.Namespace, budget: Budget) -> int:
             seconds,
             _recipe_steps(),
             _phase_run(args, budget, pool),
-            transformer_run(budget, args.seed, args.device),
+            transformer_runs(budget, args.seed, args.device),
             dataset_clips=budget.dataset_clips,
             text_encoder_pack=args.text_encoder_pack,
             workers=args.workers,

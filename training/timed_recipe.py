@@ -28,8 +28,8 @@ from .recipe import (
     DATASET_SEEDS_START,
     TransformerRun,
     dataset_stage,
+    train_transformer_phases,
     train_transformer_stage,
-    write_checkpoint,
 )
 from .step_timing import seconds_per_step
 from .text_encoder_pack import check_captions, unpack_text_encoder
@@ -61,7 +61,7 @@ def reproduce_within(
     seconds: float,
     recipe_steps: Mapping[str, int],
     phases: PhaseRun,
-    transformer: TransformerRun,
+    transformers: tuple[TransformerRun, TransformerRun],
     *,
     dataset_clips: int,
     text_encoder_pack: Path,
@@ -81,15 +81,19 @@ def reproduce_within(
     dataset_seconds = time.time() - encoding
 
     def probe(steps: int) -> None:
-        train_transformer_stage(None, dataset, text_encoder, replace(transformer, steps=steps))
+        train_transformer_stage(None, dataset, text_encoder, replace(transformers[1], steps=steps))
 
     per_step = seconds_per_step(probe)
-    steps = max(1, int((deadline - time.time()) * PLANNED_SHARE / per_step))
-    log.info("transformer: %d steps at %.3f s a step", steps, per_step)
-    trained = train_transformer_stage(
-        out, dataset, text_encoder, replace(transformer, steps=steps, stop_at=deadline)
+    steps = max(2, int((deadline - time.time()) * PLANNED_SHARE / per_step))
+    # The two phases share the steps as the recipe's counts do.
+    first_share = transformers[0].steps / (transformers[0].steps + transformers[1].steps)
+    first_steps = min(steps - 1, max(1, round(steps * first_share)))
+    runs = (
+        replace(transformers[0], steps=first_steps, stop_at=deadline),
+        replace(transformers[1], steps=steps - first_steps, stop_at=deadline),
     )
-    checkpoint = write_checkpoint(out, trained, video_file, audio_file)
+    log.info("transformer: %d + %d steps at %.3f s a step", *(r.steps for r in runs), per_step)
+    checkpoint = train_transformer_phases(out, dataset, text_encoder, runs, (video_file, audio_file))
     plan = RecipePlan(vaes, dataset_seconds, per_step, steps, time.time() - began)
     (out / PLAN_FILE).write_text(json.dumps(asdict(plan), indent=2))
     if parts is not None:

@@ -61,9 +61,11 @@ def unpack_checkpoint(path: Path, out: Path) -> Path:
 
 
 def load_transformer_start(path: Path, transformer: torch.nn.Module, conditioner: torch.nn.Module) -> None:
-    """Starting weights for the transformer stage, as ``unpack_checkpoint`` wrote them."""
+    """Starting weights for the transformer stage: as ``unpack_checkpoint`` wrote them, or from a
+    whole built-in checkpoint (its VAEs left aside)."""
     with SafetensorsFile(path) as f:
-        state = {k: f.read(k) for k in f.keys()}
+        wanted = [k for k in f.keys() if k.startswith((TRANSFORMER_PREFIX, TEXT_PROJECTION_PREFIX))]
+        state = {k: f.read(k).float() for k in wanted}
     own, text = {}, {}
     for k, v in state.items():
         if k.startswith(TEXT_PROJECTION_PREFIX):

@@ -10,6 +10,7 @@ from talkies.__main__ import main
 from talkies.model.pipeline.generate import generate
 from talkies.model.pipeline.load import TalkiesModel
 from talkies.training.builtin_config import MODEL_VERSION
+from talkies.training.recipe import FIRST_TRANSFORMER, new_transformer
 
 
 def test_train_quick_writes_a_loadable_checkpoint_that_generates(tmp_path, capsys):
@@ -20,6 +21,12 @@ def test_train_quick_writes_a_loadable_checkpoint_that_generates(tmp_path, capsy
     for stage in ("video_vae.safetensors", "audio_vae.safetensors", "latents.pt", "run.json"):
         assert (out / stage).exists()
     assert json.loads((out / "run.json").read_text())["budget"]["transformer_steps"] == 2
+    # The second transformer phase (video loss weighted by motion) goes on from the first's weights.
+    first = new_transformer(0, out / FIRST_TRANSFORMER)[0].state_dict()
+    second = new_transformer(0, checkpoint)[0].state_dict()
+    assert first.keys() == second.keys() and any(not torch.equal(first[k], second[k]) for k in first)
+    fresh = new_transformer(0)[0].state_dict()
+    assert any(not torch.equal(first[k], fresh[k]) for k in first), "the first phase starts fresh"
     model = TalkiesModel(checkpoint)
     assert model.checkpoint.metadata["model_version"] == MODEL_VERSION
     clip = generate(model, "A blue ball bounces on a metal floor, no music.", steps=2, frames=9, seed=1)
