@@ -14,6 +14,8 @@ class OneCycle:
         self.optimizer = optimizer
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
         peak = optimizer.param_groups[0]["lr"]
+        if abs(warmup * steps - 1.0) < 1e-6:  # torch's schedule divides by (warmup steps − 1)
+            warmup *= 1.5
         self.schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=peak, total_steps=steps, pct_start=warmup
         )

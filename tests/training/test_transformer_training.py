@@ -119,3 +119,19 @@ def test_the_video_loss_weighs_a_moving_cell_above_the_still_background():
     assert torch.all(weights[0, :, 0, 0] == 1.0)
     assert torch.all(weights[1] == 1.0)
     assert torch.all(stage.motion_weights(video, strength=0.0) == 1.0)
+
+
+def test_the_one_cycle_schedule_takes_any_step_count_and_rises_then_falls():
+    from talkies.training.optimizer import OneCycle
+
+    for warmup in (0.02, 0.05):
+        for steps in range(1, 120):
+            weight = torch.nn.Parameter(torch.zeros(1))
+            cycle = OneCycle(torch.optim.Adam([weight], lr=1e-3), steps=steps, warmup=warmup)
+            rates = []
+            for _ in range(steps):
+                rates.append(cycle.optimizer.param_groups[0]["lr"])  # the rate this step takes
+                cycle.step((weight - 1).pow(2).sum())
+            if warmup * steps >= 2:  # a warm-up of two steps or more: up, then down
+                top = int(np.argmax(rates))
+                assert 0 < top < steps - 1 and rates[-1] < rates[top] / 100
