@@ -24,6 +24,15 @@ WITHOUT_PYAV_OR_TEXT_ENCODER = (
 )
 
 
+def _run_as_on_the_gpu_machine(args: list[str]) -> tuple[dict, float]:
+    """``python -m talkies ARGS`` without PyAV or the text package: its JSON report, and seconds."""
+    start = time.monotonic()
+    command = [sys.executable, "-c", WITHOUT_PYAV_OR_TEXT_ENCODER, *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout), time.monotonic() - start
+
+
 def _tensors(path):
     with SafetensorsFile(path) as f:
         return dict(f.metadata), {k: f.read(k) for k in f.keys()}
@@ -74,18 +83,9 @@ def test_the_plan_keeps_the_recipes_proportions_and_fills_the_time():
 @pytest.mark.slow
 def test_the_timed_stage_ends_in_time_and_its_parts_give_the_recipe_its_vaes(tmp_path):
     out, parts = tmp_path / "gpu", tmp_path / "back"
-    start = time.monotonic()
     args = ["train", "--quick", "--vaes-within", "0.5", "--vae-batch", "1", "--workers", "0"]
-    args += ["--threads", "1"]
-    done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_PYAV_OR_TEXT_ENCODER, *args, "--out", str(out), "--parts", str(parts)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    took = time.monotonic() - start
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout)
+    args += ["--threads", "1", "--out", str(out), "--parts", str(parts)]
+    report, took = _run_as_on_the_gpu_machine(args)
     assert set(report["steps"]) == set(PHASE_STEPS)
     assert took < 30 + 60, "the stage ends near its limit (statistics and files after it)"
     names = sorted(p.name for p in parts.iterdir())
@@ -134,17 +134,8 @@ def test_the_whole_timed_recipe_ends_in_time_and_its_checkpoint_parts_join_into_
     made = subprocess.run([sys.executable, "-m", "talkies", *quick, "--pack-text-encoder", str(pack)])
     assert made.returncode == 0
     args = [*quick, "--within", "0.75", "--vae-batch", "1", "--workers", "0"]
-    args += ["--text-encoder-pack", str(pack)]
-    start = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_PYAV_OR_TEXT_ENCODER, *args, "--out", str(out), "--parts", str(parts)],
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    took = time.monotonic() - start
-    assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(done.stdout)
+    args += ["--text-encoder-pack", str(pack), "--out", str(out), "--parts", str(parts)]
+    report, took = _run_as_on_the_gpu_machine(args)
     assert report["transformer_steps"] >= 1 and set(report["vaes"]["steps"]) == set(PHASE_STEPS)
     assert took < 45 + 60, "the recipe ends near its limit"
     assert all(p.stat().st_size <= 16 * 2**20 for p in parts.iterdir())
