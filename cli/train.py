@@ -34,6 +34,7 @@ class Budget:
     dataset_clips: int
     transformer_steps: int
     transformer_motion_steps: int  # the second phase's, the video loss weighted by motion
+    transformer_sync_steps: int  # the third's, audio onsets weighted too and more held streams
     transformer_batch: int
     transformer_window: int | None  # latent frames a step sees of each clip (None: whole clips)
     eval_prompts: int
@@ -54,6 +55,7 @@ FULL = Budget(
     dataset_clips=3000,
     transformer_steps=2400,
     transformer_motion_steps=3000,
+    transformer_sync_steps=2800,
     transformer_batch=16,
     # 7 of a 2 s clip's 13 latent frames (about 1 s): a step costs about a third of a whole clip's
     transformer_window=7,
@@ -67,7 +69,9 @@ QUICK = Budget(
     **dict.fromkeys(("video_vae_steps", "video_vae_object_steps", "video_vae_motion_steps"), 2),
     video_vae_decoder_steps=2,
     **dict.fromkeys(("audio_vae_steps", "statistics_clips"), 2),
-    **dict.fromkeys(("transformer_steps", "transformer_motion_steps", "eval_prompts"), 2),
+    **dict.fromkeys(
+        ("transformer_steps", "transformer_motion_steps", "transformer_sync_steps", "eval_prompts"), 2
+    ),
     dataset_clips=8,
     transformer_batch=4,
     transformer_window=3,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..model.text.encoder import HFTextEncoder
 from ..model.video_vae.model import VideoEncoder
 from .builtin_config import FPS, FRAMES
 from .progress import Progress
-from .toy_data import clip_for_seed
+from .toy_data import TrainingClip, clip_for_seed
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,18 @@ def text_states(encoder: HFTextEncoder, captions: list[str], batch: int = 64) ->
 
 @torch.no_grad()
 def encode_media(
-    seeds: list[int], video_encoder: VideoEncoder, audio_encoder: AudioEncoder, label: str = "encode clips"
+    seeds: list[int],
+    video_encoder: VideoEncoder,
+    audio_encoder: AudioEncoder,
+    label: str = "encode clips",
+    clip_of: Callable[[int], TrainingClip] = clip_for_seed,
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """Video and audio latents (float16) and captions of the toy-world clips of ``seeds``."""
+    """Video and audio latents (float16) and captions of the toy-world clips of ``seeds``
+    (training clips; ``clip_of`` may name others, e.g. held-out ones)."""
     video, audio, captions = [], [], []
     progress = Progress(label, len(seeds), report_every=max(1, len(seeds) // 10))
     for i, seed in enumerate(seeds, 1):
-        clip = clip_for_seed(seed)
+        clip = clip_of(seed)
         video.append(video_encoder.encode(clip.pixels[None]).to(torch.float16)[0])
         latent = encode_audio(Waveform(clip.waveform[None], 16000), audio_encoder)
         audio.append(latent[0, :, :AUDIO_FRAMES].to(torch.float16))

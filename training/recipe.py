@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .assemble import write_builtin_checkpoint
 from .builtin_config import TEXT_ENCODER, builtin_config
 from .init_weights import initialize
 from .latent_dataset import LatentDataset, encode_clips, text_states
-from .train_transformer import TrainedTransformer, train_transformer
+from .train_transformer import Focus, TrainedTransformer, train_transformer
 from .unpack import TRANSFORMER_START, load_transformer_start
 from .vae_files import load_audio_vae, load_video_vae
 from .vae_phases import (
@@ -51,16 +52,22 @@ def _fitted_vaes(out: Path, budget, seed: int, device: str):
 
 
 TRANSFORMER_LR = 5e-4
-# The transformer's second phase goes on from the first's weights at half its peak rate, the
-# video loss weighing tokens by how much their latent cell moves: on 40 held-out prompts it
-# took impacts within a frame from 3 % to 13 % and colours right from 50 % to 71 %.
-MOTION_LR = 2.5e-4
-MOTION_STRENGTH = 2.0
-FIRST_TRANSFORMER = "talkies_toyworld_first.safetensors"
+# The transformer's later phases go on from the one before at half the first's peak rate.
+# The second weighs video tokens by how much their latent cell moves: on 40 held-out prompts it
+# took impacts within a frame from 3 % to 13 % and colours right from 50 % to 71 %. The third
+# also weighs audio tokens around onsets and gives one stream whole twice as often, because
+# the model had learned to read the other stream's content but not its timing (a partner
+# shifted by 160 ms cost it nothing: training/timing_probe.py).
+LATER_LR = 2.5e-4
+MOTION = Focus(motion=2.0)
+SYNC = Focus(motion=2.0, onsets=2.0, held_stream=0.2)
 
 
 @dataclass(kw_only=True)
 class TransformerRun:
+    name: (
+        str  # the phase's: its weights are talkies_toyworld_<name>.safetensors, the last one's the checkpoint
+    )
     steps: int
     batch: int
     window: int | None
@@ -68,14 +75,23 @@ class TransformerRun:
     seed: int
     device: str
     lr: float = TRANSFORMER_LR
-    motion_strength: float = 0.0
+    focus: Focus = Focus()
     start: Path | None = None  # weights to go on from (else fresh ones)
     stop_at: float | None = None  # time.time() at which it ends early, keeping what it has
 
+    @property
+    def weights_name(self) -> str:
+        return f"talkies_toyworld_{self.name}.safetensors"
 
-def transformer_runs(budget, seed: int, device: str) -> tuple[TransformerRun, TransformerRun]:
-    """The transformer's two phases; the second's ``start`` is the first's result."""
+    @property
+    def state_name(self) -> str:
+        return f"transformer_{self.name}.state.pt"
+
+
+def transformer_runs(budget, seed: int, device: str) -> tuple[TransformerRun, ...]:
+    """The transformer's phases in order; each later one starts from the one before's result."""
     first = TransformerRun(
+        name="first",
         steps=budget.transformer_steps,
         batch=budget.transformer_batch,
         window=budget.transformer_window,
@@ -83,14 +99,14 @@ def transformer_runs(budget, seed: int, device: str) -> tuple[TransformerRun, Tr
         seed=seed,
         device=device,
     )
-    motion = replace(
-        first,
-        steps=budget.transformer_motion_steps,
-        seed=seed + 1,
-        lr=MOTION_LR,
-        motion_strength=MOTION_STRENGTH,
+    later = [
+        ("motion", budget.transformer_motion_steps, MOTION),
+        ("sync", budget.transformer_sync_steps, SYNC),
+    ]
+    return first, *(
+        replace(first, name=name, steps=steps, seed=seed + i, lr=LATER_LR, focus=focus)
+        for i, (name, steps, focus) in enumerate(later, start=1)
     )
-    return first, motion
 
 
 def dataset_stage(out: Path, clips: int, video_file: Path, audio_file: Path, text_encoder, workers: int):
@@ -132,7 +148,7 @@ def train_transformer_stage(
         window=run.window,
         state=state,
         stop_at=run.stop_at,
-        motion_strength=run.motion_strength,
+        focus=run.focus,
     )
 
 
@@ -148,21 +164,20 @@ def write_checkpoint(path: Path, trained: TrainedTransformer, video_file: Path, 
 
 
 def train_transformer_phases(
-    out: Path, dataset: LatentDataset, text_encoder, runs: tuple[TransformerRun, TransformerRun], vaes
+    out: Path, dataset: LatentDataset, text_encoder, runs: Sequence[TransformerRun], vaes
 ) -> Path:
-    """Both transformer phases not yet done in ``out`` (each resumable); returns the checkpoint."""
-    first_run, motion_run = runs
-    first, checkpoint = out / FIRST_TRANSFORMER, out / BUILTIN_NAME
-    if not first.exists() and not checkpoint.exists():
-        if first_run.start is None and (out / TRANSFORMER_START).exists():  # train --from-checkpoint
-            first_run = replace(first_run, start=out / TRANSFORMER_START)
-        trained = train_transformer_stage(out / "transformer.state.pt", dataset, text_encoder, first_run)
-        write_checkpoint(first, trained, *vaes)
-    if not checkpoint.exists():
-        motion_run = replace(motion_run, start=first)
-        state = out / "transformer_motion.state.pt"
-        trained = train_transformer_stage(state, dataset, text_encoder, motion_run)
-        write_checkpoint(checkpoint, trained, *vaes)
+    """The transformer phases not yet done in ``out`` (each resumable); returns the checkpoint."""
+    checkpoint = out / BUILTIN_NAME
+    if checkpoint.exists():
+        return checkpoint
+    start = out / TRANSFORMER_START if (out / TRANSFORMER_START).exists() else None  # --from-checkpoint
+    for i, run in enumerate(runs):
+        weights = checkpoint if i == len(runs) - 1 else out / run.weights_name
+        if not weights.exists():
+            run = run if run.start is not None or start is None else replace(run, start=start)
+            trained = train_transformer_stage(out / run.state_name, dataset, text_encoder, run)
+            write_checkpoint(weights, trained, *vaes)
+        start = weights
     return checkpoint
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -56,12 +57,22 @@ def dataset_captions(clips: int) -> list[str]:
     return [caption_of(sample_spec(s)) for s in range(DATASET_SEEDS_START, DATASET_SEEDS_START + clips)]
 
 
+def share_steps(steps: int, recipe: Sequence[int]) -> list[int]:
+    """``steps`` split over the phases as the recipe's counts are, every phase at least one."""
+    steps = max(steps, len(recipe))
+    total = sum(recipe)
+    shares = [max(1, math.floor(steps * n / total)) for n in recipe]
+    largest = max(range(len(shares)), key=shares.__getitem__)
+    shares[largest] += steps - sum(shares)  # what rounding left over, or took too many
+    return shares
+
+
 def reproduce_within(
     out: Path,
     seconds: float,
     recipe_steps: Mapping[str, int],
     phases: PhaseRun,
-    transformers: tuple[TransformerRun, TransformerRun],
+    transformers: Sequence[TransformerRun],
     *,
     dataset_clips: int,
     text_encoder_pack: Path,
@@ -81,18 +92,13 @@ def reproduce_within(
     dataset_seconds = time.time() - encoding
 
     def probe(steps: int) -> None:
-        train_transformer_stage(None, dataset, text_encoder, replace(transformers[1], steps=steps))
+        train_transformer_stage(None, dataset, text_encoder, replace(transformers[-1], steps=steps))
 
     per_step = seconds_per_step(probe)
     steps = max(2, int((deadline - time.time()) * PLANNED_SHARE / per_step))
-    # The two phases share the steps as the recipe's counts do.
-    first_share = transformers[0].steps / (transformers[0].steps + transformers[1].steps)
-    first_steps = min(steps - 1, max(1, round(steps * first_share)))
-    runs = (
-        replace(transformers[0], steps=first_steps, stop_at=deadline),
-        replace(transformers[1], steps=steps - first_steps, stop_at=deadline),
-    )
-    log.info("transformer: %d + %d steps at %.3f s a step", *(r.steps for r in runs), per_step)
+    shares = share_steps(steps, [r.steps for r in transformers])
+    runs = [replace(r, steps=n, stop_at=deadline) for r, n in zip(transformers, shares, strict=True)]
+    log.info("transformer: %s steps at %.3f s a step", " + ".join(str(r.steps) for r in runs), per_step)
     checkpoint = train_transformer_phases(out, dataset, text_encoder, runs, (video_file, audio_file))
     plan = RecipePlan(vaes, dataset_seconds, per_step, steps, time.time() - began)
     (out / PLAN_FILE).write_text(json.dumps(asdict(plan), indent=2))

@@ -23,6 +23,15 @@ class TrainingClip:
 def clip_for_seed(seed: int) -> TrainingClip:
     if seed >= HELD_OUT_SEED_START:
         raise ValueError(f"seed {seed} is reserved for held-out evaluation")
+    return _as_tensors(seed)
+
+
+def evaluation_clip(index: int) -> TrainingClip:
+    """The ``index``-th held-out clip (never trained on), as training tensors, for probes."""
+    return _as_tensors(HELD_OUT_SEED_START + index)
+
+
+def _as_tensors(seed: int) -> TrainingClip:
     clip = render(sample_spec(seed))
     frames = torch.from_numpy(np.ascontiguousarray(clip.frames)).float()
     pixels = frames.permute(3, 0, 1, 2) / 127.5 - 1.0

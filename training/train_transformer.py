@@ -49,11 +49,25 @@ log = logging.getLogger(__name__)
 CAPTION_DROPOUT = 0.1
 FIRST_FRAME_SHARE = 0.2
 PREFIX_SHARE = 0.2
-HELD_PICTURE_SHARE = 0.1
-HELD_SOUND_SHARE = 0.1
-# Loss weight of a video token whose cell changes most between latent frames, over the clip's
-# mean change (1 + strength × change, the change capped here).
-MOTION_CAP = 4.0
+HELD_STREAM_SHARE = 0.1  # of samples with the picture held clean, and as many with the sound
+# Loss weight of a token whose latent changes most between frames, over the clip's mean change
+# (1 + strength × change, the change capped here).
+CHANGE_CAP = 4.0
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where a phase spends its loss: on moving video cells (``motion``), on the audio frames
+    around onsets (``onsets``), and how often one stream is given whole and the other generated
+    against it (``held_stream``, per stream), which is where the model must read the other's timing."""
+
+    motion: float = 0.0
+    onsets: float = 0.0
+    held_stream: float = HELD_STREAM_SHARE
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.held_stream <= (1 - FIRST_FRAME_SHARE - PREFIX_SHARE) / 2:
+            raise ValueError(f"held_stream must leave room for the prefix samples, got {self.held_stream}")
 
 
 def schedule_shift(video_tokens_count: int) -> float:
@@ -81,6 +95,7 @@ class FlowBatch:
     audio_target: torch.Tensor
     text: EncodedText
     video_weight: torch.Tensor  # (B, tokens) loss weights of the video tokens
+    audio_weight: torch.Tensor  # (B, tokens) loss weights of the audio tokens
 
 
 def conditioning_masks(
@@ -90,9 +105,10 @@ def conditioning_masks(
     audio_pos: torch.Tensor,
     video_pos: torch.Tensor,
     rng: np.random.Generator,
+    held_stream: float = HELD_STREAM_SHARE,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Denoise masks (1 = generate): on some samples a clean first frame, a clean prefix of both
-    streams, or one whole stream clean."""
+    streams, or one whole stream clean (``held_stream`` of them each)."""
     vmask = torch.ones(b, frames * per_frame)
     amask = torch.ones(b, audio_pos.shape[2])
     prefix = FIRST_FRAME_SHARE + PREFIX_SHARE
@@ -105,9 +121,9 @@ def conditioning_masks(
             vmask[i, : k * per_frame] = 0
             prefix_end = float(video_pos[i, 0, k * per_frame - 1, 1])
             amask[i] = (audio_pos[i, 0, :, 1] > prefix_end + 1e-6).float()
-        elif prefix <= r < prefix + HELD_PICTURE_SHARE:
+        elif prefix <= r < prefix + held_stream:
             vmask[i] = 0
-        elif prefix + HELD_PICTURE_SHARE <= r < prefix + HELD_PICTURE_SHARE + HELD_SOUND_SHARE:
+        elif prefix + held_stream <= r < prefix + 2 * held_stream:
             amask[i] = 0
     return vmask, amask
 
@@ -137,19 +153,34 @@ def pick_window(video_frames: int, audio_frames: int, window: int | None, rng: n
     return Window(video=start, audio=min(audio, audio_frames - a_len))
 
 
+def _change_weights(change: torch.Tensor, strength: float) -> torch.Tensor:
+    """(B, T·…) weights from (B, T − 1, …) changes between neighbouring frames: each frame takes
+    the larger change to or from it, over the sample's mean (capped at CHANGE_CAP)."""
+    padded = torch.cat([change[:, :1] * 0, change, change[:, :1] * 0], dim=1)
+    around = torch.maximum(padded[:, 1:], padded[:, :-1])
+    dims = tuple(range(1, around.dim()))
+    relative = around / around.mean(dim=dims, keepdim=True).clamp(min=1e-6)
+    return 1.0 + strength * relative.clamp(max=CHANGE_CAP).flatten(1)
+
+
 def motion_weights(video: torch.Tensor, strength: float) -> torch.Tensor:
     """(B, F·H·W) loss weights of a clean latent's video tokens: 1, plus ``strength`` times how
-    much the token's cell changes to or from a neighbouring latent frame, relative to the
-    sample's mean change (capped at MOTION_CAP). The world is mostly still background; this
-    spends the loss on the moving ball and mouth, whose timing the sync figures measure. It
-    leans the model towards clips with motion, which a small model under-draws."""
+    much the token's cell changes to or from a neighbouring latent frame. The world is mostly
+    still background; this spends the loss on the moving ball and mouth, whose timing the sync
+    figures measure. It leans the model towards clips with motion, which a small model under-draws."""
     if strength == 0 or video.shape[2] < 2:
         return torch.ones(video.shape[0], video[0, 0].numel())
-    change = video.diff(dim=2).abs().mean(dim=1)
-    padded = torch.nn.functional.pad(change, (0, 0, 0, 0, 1, 1))
-    around = torch.maximum(padded[:, 1:], padded[:, :-1])
-    relative = around / around.mean(dim=(1, 2, 3), keepdim=True).clamp(min=1e-6)
-    return 1.0 + strength * relative.clamp(max=MOTION_CAP).flatten(1)
+    return _change_weights(video.diff(dim=2).abs().mean(dim=1), strength)
+
+
+def onset_weights(audio: torch.Tensor, strength: float) -> torch.Tensor:
+    """(B, T) loss weights of a clean (B, C, T, M) audio latent's tokens: 1, plus ``strength``
+    times how much the latent changes to or from its neighbour in time. Ambience and music are
+    steady textures that fill most of the loss; a knock's onset is where its timing is, and that
+    timing can only come from the picture."""
+    if strength == 0 or audio.shape[2] < 2:
+        return torch.ones(audio.shape[0], audio.shape[2])
+    return _change_weights(audio.diff(dim=2).abs().mean(dim=(1, 3)), strength)
 
 
 def make_batch(
@@ -161,7 +192,7 @@ def make_batch(
     rng: np.random.Generator,
     device,
     window: int | None = None,
-    motion_strength: float = 0.0,
+    focus: Focus = Focus(),
 ) -> FlowBatch:
     b = len(idx)
     _, _, f, h, w = ds.video.shape
@@ -187,7 +218,7 @@ def make_batch(
         ]
     )
     apos = torch.cat([audio_positions(1, t_all)[:, :, s.audio : s.audio + a_len] for s in spans])
-    vmask, amask = conditioning_masks(b, v_len, h * w, apos, vpos, rng)
+    vmask, amask = conditioning_masks(b, v_len, h * w, apos, vpos, rng, focus.held_stream)
     t = torch.sigmoid(torch.from_numpy(rng.normal(size=b)).float())
     sigma = shift * t / (1 + (shift - 1) * t)
     ve, ae = torch.randn_like(v0), torch.randn_like(a0)
@@ -208,7 +239,8 @@ def make_batch(
         video_target=(ve - v0).to(device),
         audio_target=(ae - a0).to(device),
         text=EncodedText(text.hidden.to(device), text.mask.to(device)),
-        video_weight=motion_weights(video.float(), motion_strength).to(device),
+        video_weight=motion_weights(video.float(), focus.motion).to(device),
+        audio_weight=onset_weights(audio.float(), focus.onsets).to(device),
     )
 
 
@@ -289,7 +321,7 @@ def train_transformer(
     state: Path | None = None,
     state_every_s: float = 300.0,
     stop_at: float | None = None,
-    motion_strength: float = 0.0,
+    focus: Focus = Focus(),
 ) -> TrainedTransformer:
     """Train in place, on ``window`` latent frames of each clip (None: whole clips).
 
@@ -313,12 +345,12 @@ def train_transformer(
     last_state = time.monotonic()
     for step in range(first, steps + 1):
         idx = [int(i) for i in rng.integers(0, n, size=batch)]
-        fb = make_batch(ds, idx, empty_text, max_tokens, shift, rng, device, window, motion_strength)
+        fb = make_batch(ds, idx, empty_text, max_tokens, shift, rng, device, window, focus)
         prompt = conditioner(fb.text)
         fb.video.context, fb.audio.context = prompt.video, prompt.audio
         v_pred, a_pred = transformer(fb.video, fb.audio)
         v_loss = _masked_mse(v_pred, fb.video_target, fb.video.denoise_mask * fb.video_weight)
-        a_loss = _masked_mse(a_pred, fb.audio_target, fb.audio.denoise_mask)
+        a_loss = _masked_mse(a_pred, fb.audio_target, fb.audio.denoise_mask * fb.audio_weight)
         loss = v_loss + a_loss
         optimizer.step(loss)
         ema.update()

@@ -80,6 +80,20 @@ def test_the_plan_keeps_the_recipes_proportions_and_fills_the_time():
     assert all(n == 1 for n in slow.values()), "every phase runs at least a step"
 
 
+def test_the_transformer_steps_are_shared_as_the_recipes_phases_share_them():
+    from talkies.cli.train import FULL
+    from talkies.training.recipe import transformer_runs
+    from talkies.training.timed_recipe import share_steps
+
+    recipe = [r.steps for r in transformer_runs(FULL, 0, "cpu")]
+    for steps in range(len(recipe), 400):
+        shares = share_steps(steps, recipe)
+        assert sum(shares) == steps and min(shares) >= 1
+    shares = share_steps(8200, recipe)
+    assert all(abs(n / 8200 - r / sum(recipe)) < 0.001 for n, r in zip(shares, recipe, strict=True))
+    assert share_steps(1, recipe) == [1, 1, 1], "every phase runs at least a step"
+
+
 @pytest.mark.slow
 def test_the_timed_stage_ends_in_time_and_its_parts_give_the_recipe_its_vaes(tmp_path):
     out, parts = tmp_path / "gpu", tmp_path / "back"

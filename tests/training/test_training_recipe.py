@@ -7,10 +7,11 @@ import json
 import torch
 
 from talkies.__main__ import main
+from talkies.cli.train import QUICK
 from talkies.model.pipeline.generate import generate
 from talkies.model.pipeline.load import TalkiesModel
 from talkies.training.builtin_config import MODEL_VERSION
-from talkies.training.recipe import FIRST_TRANSFORMER, new_transformer
+from talkies.training.recipe import new_transformer, transformer_runs
 
 
 def test_train_quick_writes_a_loadable_checkpoint_that_generates(tmp_path, capsys):
@@ -21,11 +22,15 @@ def test_train_quick_writes_a_loadable_checkpoint_that_generates(tmp_path, capsy
     for stage in ("video_vae.safetensors", "audio_vae.safetensors", "latents.pt", "run.json"):
         assert (out / stage).exists()
     assert json.loads((out / "run.json").read_text())["budget"]["transformer_steps"] == 2
-    # The second transformer phase (video loss weighted by motion) goes on from the first's weights.
-    first = new_transformer(0, out / FIRST_TRANSFORMER)[0].state_dict()
-    second = new_transformer(0, checkpoint)[0].state_dict()
-    assert first.keys() == second.keys() and any(not torch.equal(first[k], second[k]) for k in first)
-    fresh = new_transformer(0)[0].state_dict()
+    # Each later transformer phase goes on from the one before's weights; the last is the checkpoint.
+    runs = transformer_runs(QUICK, 0, "cpu")
+    assert [r.name for r in runs] == ["first", "motion", "sync"]
+    phases = [new_transformer(0, out / r.weights_name)[0].state_dict() for r in runs[:-1]]
+    phases.append(new_transformer(0, checkpoint)[0].state_dict())
+    assert not (out / runs[-1].weights_name).exists()
+    for before, after in zip(phases[:-1], phases[1:], strict=True):
+        assert before.keys() == after.keys() and any(not torch.equal(before[k], after[k]) for k in before)
+    first, fresh = phases[0], new_transformer(0)[0].state_dict()
     assert any(not torch.equal(first[k], fresh[k]) for k in first), "the first phase starts fresh"
     model = TalkiesModel(checkpoint)
     assert model.checkpoint.metadata["model_version"] == MODEL_VERSION

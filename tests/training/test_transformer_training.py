@@ -2,6 +2,7 @@
 whole stream clean, and a stopped run resumes exactly where it stopped."""
 
 import numpy as np
+import pytest
 import torch
 
 from talkies.model.config import transformer_config
@@ -57,15 +58,23 @@ def test_windows_start_anywhere_including_the_causal_first_frame():
     assert bounds[0].tolist() == [0, 1]  # the window from 0 has the one-frame causal start
 
 
-def test_some_samples_hold_a_whole_stream_clean():
-    rng = np.random.default_rng(1)
-    vpos = video_positions(400, 4, 1, 1, FPS, compression=COMPRESSION)
-    apos = audio_positions(400, 18)
-    vmask, amask = stage.conditioning_masks(400, 4, 1, apos, vpos, rng)
-    held_picture = ((vmask == 0).all(1) & (amask == 1).all(1)).float().mean()
-    held_sound = ((amask == 0).all(1) & (vmask == 1).all(1)).float().mean()
-    assert abs(held_picture - stage.HELD_PICTURE_SHARE) < 0.05
-    assert abs(held_sound - stage.HELD_SOUND_SHARE) < 0.05
+def test_some_samples_hold_a_whole_stream_clean_as_often_as_the_phase_asks():
+    vpos = video_positions(1000, 4, 1, 1, FPS, compression=COMPRESSION)
+    apos = audio_positions(1000, 18)
+    for share in (stage.HELD_STREAM_SHARE, 0.2, 0.0):
+        vmask, amask = stage.conditioning_masks(1000, 4, 1, apos, vpos, np.random.default_rng(1), share)
+        held_picture = ((vmask == 0).all(1) & (amask == 1).all(1)).float().mean()
+        held_sound = ((amask == 0).all(1) & (vmask == 1).all(1)).float().mean()
+        assert abs(held_picture - share) < 0.04 and abs(held_sound - share) < 0.04
+        first_frame_only = (
+            ((vmask[:, 0] == 0) & (vmask[:, 1:] == 1).all(1) & (amask == 1).all(1)).float().mean()
+        )
+        assert abs(first_frame_only - stage.FIRST_FRAME_SHARE) < 0.04  # the other samples stay
+
+
+def test_a_focus_that_leaves_no_room_for_the_prefix_samples_is_refused():
+    with pytest.raises(ValueError, match="held_stream"):
+        stage.Focus(held_stream=0.4)
 
 
 def _tiny():
@@ -115,10 +124,22 @@ def test_the_video_loss_weighs_a_moving_cell_above_the_still_background():
     for f in range(5):  # sample 0: one cell flickers; sample 1: nothing moves
         video[0, :, f, 1, 2] = float(f % 2)
     weights = stage.motion_weights(video, strength=2.0).reshape(2, 5, 3, 3)
-    assert torch.all(weights[0, :, 1, 2] == 1 + 2 * stage.MOTION_CAP)
+    assert torch.all(weights[0, :, 1, 2] == 1 + 2 * stage.CHANGE_CAP)
     assert torch.all(weights[0, :, 0, 0] == 1.0)
     assert torch.all(weights[1] == 1.0)
     assert torch.all(stage.motion_weights(video, strength=0.0) == 1.0)
+
+
+def test_the_audio_loss_weighs_the_frames_around_an_onset_above_a_steady_texture():
+    g = torch.Generator().manual_seed(0)
+    audio = torch.ones(2, 8, 20, 16) + 0.01 * torch.randn(2, 8, 20, 16, generator=g)
+    audio[0, :, 10:12] += 3.0  # a knock in sample 0, frames 10-11; sample 1 steady
+    weights = stage.onset_weights(audio, strength=2.0)
+    assert weights.shape == (2, 20)
+    onset = weights[0, [9, 10, 11, 12]]  # the frames next to each edge of the knock
+    assert torch.all(onset > 8.0) and torch.all(weights[0, :8] < 1.1) and torch.all(weights[0, 14:] < 1.1)
+    assert weights[1].max() < 1 + 2 * stage.CHANGE_CAP and weights[1].min() > 1.0
+    assert torch.all(stage.onset_weights(audio, strength=0.0) == 1.0)
 
 
 def test_the_one_cycle_schedule_takes_any_step_count_and_rises_then_falls():
