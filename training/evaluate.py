@@ -32,11 +32,13 @@ from ..toyworld.metrics import evaluate_clip
 from .evaluate_extension import extension_figures, extension_table, percent
 from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
+from .timing_probe import probe_checkpoint
 
 log = logging.getLogger(__name__)
 
 IMAGE_TO_VIDEO_CASES = 20
 EXTENSION_CASES = 10
+TIMING_PROBE_CLIPS = 32
 HELD_STREAM_SHARE = 2  # every second held-out prompt (50 of 100) for sound-for-video and video-for-sound
 SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
@@ -203,6 +205,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
         ),
         "held_streams": held_stream_figures(model, cases[::HELD_STREAM_SHARE], seed, summarize),
+        "timing_probe": probe_checkpoint(checkpoint, clips=max(2, min(prompts, TIMING_PROBE_CLIPS))),
         "speed": measure_speed(checkpoint),
         "clips": rows,
         "image_to_video_clips": i2v,
@@ -213,6 +216,17 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
     (out / "extension.md").write_text(extension_table(result["extension"]))
     (out / "held_streams.md").write_text(held_stream_table(result["held_streams"]))
     return path
+
+
+def timing_line(probe: dict) -> str:
+    """What the timing probe found, in a sentence."""
+    r = probe["reading"]
+    return (
+        f"Timing probe ({probe['clips']} held-out clips, one stream given clean, the other's denoising "
+        f"loss): the sound is {r['audio']['content']:.1%} worse given another clip's picture and "
+        f"{r['audio']['timing']:.1%} worse given its own picture a latent frame (1/6 s) late; the picture "
+        f"{r['video']['content']:.1%} and {r['video']['timing']:.1%} worse for the sound."
+    )
 
 
 def markdown_table(result: dict) -> str:
@@ -247,6 +261,8 @@ def markdown_table(result: dict) -> str:
         f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
         f"{percent(i2v['colours_kept'])}, impacts within ±1 frame "
         f"{percent(i2v['impact_within_1_frame_mean'])}.",
+        "",
+        timing_line(result["timing_probe"]),
         "",
         f"Speed: `python -m talkies generate` of a 2-second clip took {s['generate_2s_wall_seconds']} s "
         f"wall, model load included, peak memory {s['generate_peak_rss_gb']} GB.",

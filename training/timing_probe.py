@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..model.pipeline.defaults import defaults_for
+from ..model.sampling.compression import VideoCompression
 from ..model.sampling.latents import (
     audio_positions,
     audio_tokens,
@@ -74,16 +77,23 @@ def _stream(
 
 @torch.no_grad()
 def partner_losses(
-    transformer: AVTransformer, conditioner: TextConditioner, ds: LatentDataset, batch: int = 8, seed: int = 0
+    transformer: AVTransformer,
+    conditioner: TextConditioner,
+    ds: LatentDataset,
+    batch: int = 8,
+    seed: int = 0,
+    compression: VideoCompression = COMPRESSION,
+    fps: Fraction = FPS,
 ) -> dict[str, dict[str, float]]:
-    """{generated stream: {partner: mean flow-matching loss over clips and SIGMAS}}."""
+    """{generated stream: {partner: mean flow-matching loss over clips and SIGMAS}}, the latents
+    made by a VAE of ``compression`` from clips at ``fps``."""
     transformer.eval()
     conditioner.eval()
     if len(ds) < 2:
         raise ValueError("the timing probe needs at least 2 clips (the 'other' partner is another clip)")
     _, _, frames, h, w = ds.video.shape
-    bounds = video_frame_bounds(frames, compression=COMPRESSION)
-    vpos = video_positions(1, frames, h, w, FPS, frame_bounds=bounds, compression=COMPRESSION)
+    bounds = video_frame_bounds(frames, compression=compression)
+    vpos = video_positions(1, frames, h, w, fps, frame_bounds=bounds, compression=compression)
     apos = audio_positions(1, ds.audio.shape[2])
     g = torch.Generator().manual_seed(seed)
     sums = {(s, p): [] for s in ("audio", "video") for p in PARTNERS}
@@ -129,9 +139,9 @@ def reading(losses: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def held_out_dataset(checkpoint: Path, clips: int) -> tuple[LatentDataset, AVTransformer, TextConditioner]:
-    """The first ``clips`` held-out toy-world clips encoded by the checkpoint's own VAEs and text
-    encoder, with its transformer and conditioner."""
+def probe_checkpoint(checkpoint: Path, clips: int = 32) -> dict:
+    """The probe on the first ``clips`` held-out toy-world clips, encoded by the checkpoint's own
+    VAEs and text encoder."""
     from ..model.pipeline.load import TalkiesModel
     from .latent_dataset import encode_media, text_states
     from .toy_data import evaluation_clip
@@ -142,12 +152,13 @@ def held_out_dataset(checkpoint: Path, clips: int) -> tuple[LatentDataset, AVTra
     )
     text = text_states(model.text_encoder, captions)
     ds = LatentDataset(video=video, audio=audio, text=text, captions=captions, seeds=list(range(clips)))
-    return ds, model.transformer.float(), model.conditioner.float()
-
-
-def probe_checkpoint(checkpoint: Path, clips: int = 32) -> dict:
-    ds, transformer, conditioner = held_out_dataset(checkpoint, clips)
-    losses = partner_losses(transformer, conditioner, ds)
+    losses = partner_losses(
+        model.transformer.float(),
+        model.conditioner.float(),
+        ds,
+        compression=model.video_compression,
+        fps=defaults_for(model).fps,
+    )
     return {"clips": clips, "losses": losses, "reading": reading(losses)}
 
 

@@ -52,9 +52,15 @@ def test_evaluate_only_writes_every_table_for_a_given_checkpoint(tmp_path, capsy
     )
     result = json.loads((out / "evaluation.json").read_text())
     assert result["held_out_prompts"] == 2
-    assert {"joint", "cross_attention_off", "image_to_video", "extension", "held_streams", "speed"} <= set(
-        result
-    )
+    assert {
+        "joint",
+        "cross_attention_off",
+        "image_to_video",
+        "extension",
+        "held_streams",
+        "timing_probe",
+        "speed",
+    } <= set(result)
     for table in ("evaluation.md", "extension.md", "held_streams.md"):
         assert "| What | Goal |" in (out / table).read_text()
     assert main(["train", "--evaluate", str(tmp_path / "none.safetensors"), "--out", str(out)]) == 2
