@@ -35,6 +35,16 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--negative", default="", help="what to steer away from")
     p.add_argument("--video-cfg", type=float, help="video guidance scale (default: the model's)")
     p.add_argument("--audio-cfg", type=float, help="audio guidance scale (default: the model's)")
+    p.add_argument(
+        "--video-modality",
+        type=float,
+        help="how much the picture follows the sound (modality guidance, 1 is off; default: the model's)",
+    )
+    p.add_argument(
+        "--audio-modality",
+        type=float,
+        help="how much the sound follows the picture (modality guidance, 1 is off; default: the model's)",
+    )
     p.add_argument("--model", type=Path, help="an LTX-2 or Talkies checkpoint (default: the built-in model)")
     p.add_argument(
         "--text-encoder",
@@ -98,11 +108,14 @@ def open_model_and_prompts(args: argparse.Namespace) -> tuple[TalkiesModel, Prom
 
 
 def guidance(model: TalkiesModel, args: argparse.Namespace) -> tuple[Guidance, Guidance]:
-    """The model's recommended guidance, with the CFG scales the user overrode."""
+    """The model's recommended guidance, with the CFG and modality scales the user overrode."""
     d = defaults_for(model)
-    video = d.video if args.video_cfg is None else replace(d.video, cfg=args.video_cfg)
-    audio = d.audio if args.audio_cfg is None else replace(d.audio, cfg=args.audio_cfg)
-    return video, audio
+
+    def overridden(recommended: Guidance, stream: str) -> Guidance:
+        given = {k: getattr(args, f"{stream}_{k}") for k in ("cfg", "modality")}
+        return replace(recommended, **{k: v for k, v in given.items() if v is not None})
+
+    return overridden(d.video, "video"), overridden(d.audio, "audio")
 
 
 def sampling_options(model: TalkiesModel, args: argparse.Namespace) -> SamplingOptions:

@@ -48,17 +48,25 @@ BY_GENERATION = {"2.0": LTX20_DEFAULTS, "2.3": LTX23_DEFAULTS, "2.5": LTX25_DEFA
 
 
 def defaults_for(model: TalkiesModel) -> Defaults:
-    """What a checkpoint generates best with: its own ``talkies`` section, else LTX-2's pipeline values."""
+    """What a checkpoint generates best with: its own ``talkies`` section, else LTX-2's pipeline values.
+
+    The section may name, per stream, ``<stream>_cfg`` and ``<stream>_modality`` (1: off)."""
     t = model.defaults
     if t:
+
+        def stream(name: str) -> Guidance:
+            return Guidance(
+                cfg=float(t.get(f"{name}_cfg", 1.0)), modality=float(t.get(f"{name}_modality", 1.0))
+            )
+
         return Defaults(
             width=int(t.get("width", 128)),
             height=int(t.get("height", 128)),
             frames=int(t.get("frames", 49)),
             fps=Fraction(t.get("fps", "24")),
             steps=int(t.get("steps", 16)),
-            video=Guidance(cfg=float(t.get("video_cfg", 1.0))),
-            audio=Guidance(cfg=float(t.get("audio_cfg", 1.0))),
+            video=stream("video"),
+            audio=stream("audio"),
             shift_by_tokens=True,
         )
     return BY_GENERATION.get(model.generation, LTX20_DEFAULTS)
