@@ -138,8 +138,8 @@ def builtin_config() -> dict:
             "video_cfg": 3.0,
             "audio_cfg": 3.0,
             # Modality guidance (away from the prediction without audio-video attention): on 100
-            # held-out prompts, with it off / 2 / 3 for the sound, lip r 0.24 / 0.54 / 0.58 and
-            # manner right 32 / 46 / 61 % (the picture's at 2; README).
+            # held-out prompts, with it off / both 2 / the sound's 3, lip r 0.24 / 0.54 / 0.58 and
+            # manner right 32 / 46 / 61 % (README).
             "video_modality": 2.0,
             "audio_modality": 3.0,
         },
