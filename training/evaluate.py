@@ -32,7 +32,7 @@ from ..toyworld.metrics import evaluate_clip
 from .evaluate_extension import extension_figures, extension_table, percent
 from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
-from .timing_probe import probe_checkpoint
+from .timing_probe import probe_model
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
         ),
         "held_streams": held_stream_figures(model, cases[::HELD_STREAM_SHARE], seed, summarize),
-        "timing_probe": probe_checkpoint(checkpoint, clips=max(2, min(prompts, TIMING_PROBE_CLIPS))),
+        "timing_probe": probe_model(model, clips=max(2, min(prompts, TIMING_PROBE_CLIPS))),
         "speed": measure_speed(checkpoint),
         "clips": rows,
         "image_to_video_clips": i2v,
@@ -224,7 +224,8 @@ def timing_line(probe: dict) -> str:
     return (
         f"Timing probe ({probe['clips']} held-out clips, one stream given clean, the other's denoising "
         f"loss): the sound is {r['audio']['content']:.1%} worse given another clip's picture and "
-        f"{r['audio']['timing']:.1%} worse given its own picture a latent frame (1/6 s) late; the picture "
+        f"{r['audio']['timing']:.1%} worse given its own picture a latent frame "
+        f"({probe['shift_seconds']:.3g} s) late; the picture "
         f"{r['video']['content']:.1%} and {r['video']['timing']:.1%} worse for the sound."
     )
 

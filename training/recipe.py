@@ -65,9 +65,8 @@ SYNC = Focus(motion=2.0, onsets=2.0, held_stream=0.2)
 
 @dataclass(kw_only=True)
 class TransformerRun:
-    name: (
-        str  # the phase's: its weights are talkies_toyworld_<name>.safetensors, the last one's the checkpoint
-    )
+    # The phase's name: its weights are talkies_toyworld_<name>.safetensors (the last one's: the checkpoint).
+    name: str
     steps: int
     batch: int
     window: int | None

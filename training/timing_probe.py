@@ -5,8 +5,8 @@ do, and the flow-matching loss of the generated stream is measured with four par
 
 - ``true``: the clip's own other stream;
 - ``off``: the same, with the audio↔video cross-attention switched off;
-- ``shifted``: the clip's own other stream a latent video frame later (1/6 s; the audio four
-  latent frames, 0.16 s), wrapped around;
+- ``shifted``: the clip's own other stream a latent video frame later (1/6 s for the built-in
+  model; the audio by as many of its latent frames as come nearest), wrapped around;
 - ``other``: the other stream of another clip.
 
 ``other`` above ``true`` says the model reads what the partner holds (which scene, which
@@ -28,8 +28,10 @@ import numpy as np
 import torch
 
 from ..model.pipeline.defaults import defaults_for
+from ..model.pipeline.load import TalkiesModel
 from ..model.sampling.compression import VideoCompression
 from ..model.sampling.latents import (
+    AUDIO_LATENTS_PER_SECOND,
     audio_positions,
     audio_tokens,
     video_frame_bounds,
@@ -45,17 +47,29 @@ from .train_transformer import text_batch
 
 PARTNERS = ("true", "off", "shifted", "other")
 SIGMAS = (0.3, 0.6, 0.9)
-AUDIO_SHIFT = 4  # audio latent frames (25 a second) in a shift: about one video latent frame
 ISOLATED = (skip(Skip.AUDIO_TO_VIDEO), skip(Skip.VIDEO_TO_AUDIO))
 
 
-def _partners(video: torch.Tensor, audio: torch.Tensor, generated: str) -> dict[str, torch.Tensor]:
-    """The four partners (as tokens) of each clip in a batch when ``generated`` is denoised."""
+def shift_seconds(compression: VideoCompression = COMPRESSION, fps: Fraction = FPS) -> float:
+    """How late the shifted partner is: one latent video frame."""
+    return compression.time / float(fps)
+
+
+def audio_shift(compression: VideoCompression = COMPRESSION, fps: Fraction = FPS) -> int:
+    """The shift in audio latent frames: those nearest one latent video frame, at least one."""
+    return max(1, round(shift_seconds(compression, fps) * AUDIO_LATENTS_PER_SECOND))
+
+
+def _partners(
+    video: torch.Tensor, audio: torch.Tensor, generated: str, audio_frames: int
+) -> dict[str, torch.Tensor]:
+    """The four partners (as tokens) of each clip in a batch when ``generated`` is denoised; the
+    sound shifted by ``audio_frames``."""
     if generated == "audio":
         given, shifted = video, video.roll(1, dims=2)
         as_tokens = video_tokens
     else:
-        given, shifted = audio, audio.roll(AUDIO_SHIFT, dims=2)
+        given, shifted = audio, audio.roll(audio_frames, dims=2)
         as_tokens = audio_tokens
     true = as_tokens(given)
     return {"true": true, "off": true, "shifted": as_tokens(shifted), "other": true.roll(1, dims=0)}
@@ -95,6 +109,7 @@ def partner_losses(
     bounds = video_frame_bounds(frames, compression=compression)
     vpos = video_positions(1, frames, h, w, fps, frame_bounds=bounds, compression=compression)
     apos = audio_positions(1, ds.audio.shape[2])
+    late = audio_shift(compression, fps)
     g = torch.Generator().manual_seed(seed)
     sums = {(s, p): [] for s in ("audio", "video") for p in PARTNERS}
     for start in range(0, len(ds) - 1, batch):
@@ -112,7 +127,7 @@ def partner_losses(
                 x0 = clean[generated]
                 noise = torch.randn(x0.shape, generator=g)
                 noisy = (1 - sigma) * x0 + sigma * noise
-                for name, partner in _partners(video, audio, generated).items():
+                for name, partner in _partners(video, audio, generated, late).items():
                     latents = {generated: (noisy, 1.0), given: (partner, 0.0)}
                     streams = {
                         kind: _stream(*latents[kind], positions[kind], sigma, context)
@@ -139,27 +154,23 @@ def reading(losses: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     return out
 
 
-def probe_checkpoint(checkpoint: Path, clips: int = 32) -> dict:
-    """The probe on the first ``clips`` held-out toy-world clips, encoded by the checkpoint's own
-    VAEs and text encoder."""
-    from ..model.pipeline.load import TalkiesModel
+def probe_model(model: TalkiesModel, clips: int = 32) -> dict:
+    """The probe on the first ``clips`` held-out toy-world clips, encoded by the model's own VAEs
+    and text encoder."""
     from .latent_dataset import encode_media, text_states
     from .toy_data import evaluation_clip
 
-    model = TalkiesModel(checkpoint)
     video, audio, captions = encode_media(
         list(range(clips)), model.video_encoder, model.audio_encoder, "encode held-out clips", evaluation_clip
     )
     text = text_states(model.text_encoder, captions)
     ds = LatentDataset(video=video, audio=audio, text=text, captions=captions, seeds=list(range(clips)))
+    compression, fps = model.video_compression, defaults_for(model).fps
     losses = partner_losses(
-        model.transformer.float(),
-        model.conditioner.float(),
-        ds,
-        compression=model.video_compression,
-        fps=defaults_for(model).fps,
+        model.transformer.float(), model.conditioner.float(), ds, compression=compression, fps=fps
     )
-    return {"clips": clips, "losses": losses, "reading": reading(losses)}
+    shift = shift_seconds(compression, fps)
+    return {"clips": clips, "shift_seconds": shift, "losses": losses, "reading": reading(losses)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--clips", type=int, default=32, help="held-out clips to probe on (at least 2)")
     args = parser.parse_args(argv)
-    print(json.dumps(probe_checkpoint(args.checkpoint, args.clips), indent=2))
+    from ..model.pipeline.load import TalkiesModel
+
+    print(json.dumps(probe_model(TalkiesModel(args.checkpoint), args.clips), indent=2))
     return 0
 
 

@@ -156,7 +156,8 @@ def pick_window(video_frames: int, audio_frames: int, window: int | None, rng: n
 def _change_weights(change: torch.Tensor, strength: float) -> torch.Tensor:
     """(B, T·…) weights from (B, T − 1, …) changes between neighbouring frames: each frame takes
     the larger change to or from it, over the sample's mean (capped at CHANGE_CAP)."""
-    padded = torch.cat([change[:, :1] * 0, change, change[:, :1] * 0], dim=1)
+    edge = torch.zeros_like(change[:, :1])
+    padded = torch.cat([edge, change, edge], dim=1)
     around = torch.maximum(padded[:, 1:], padded[:, :-1])
     dims = tuple(range(1, around.dim()))
     relative = around / around.mean(dim=dims, keepdim=True).clamp(min=1e-6)

@@ -60,10 +60,12 @@ def test_a_model_with_cross_attention_is_moved_by_each_kind_of_partner():
 def test_the_shifted_partner_is_the_clips_own_one_latent_frame_later():
     ds = _dataset()
     video, audio = ds.video[:3], ds.audio[:3]
-    partners = probe._partners(video, audio, generated="audio")
+    partners = probe._partners(video, audio, generated="audio", audio_frames=4)
     per_frame = 2 * 2
     true, shifted = partners["true"], partners["shifted"]
     assert torch.equal(shifted[:, per_frame:], true[:, :-per_frame])
     assert torch.equal(partners["other"][1], true[0]) and torch.equal(true, video_tokens(video))
-    sound = probe._partners(video, audio, generated="video")
-    assert torch.equal(sound["shifted"][:, probe.AUDIO_SHIFT :], sound["true"][:, : -probe.AUDIO_SHIFT])
+    sound = probe._partners(video, audio, generated="video", audio_frames=4)
+    assert torch.equal(sound["shifted"][:, 4:], sound["true"][:, :-4])
+    # one latent video frame: 4 frames at 24 fps for the built-in model, 4 audio latent frames
+    assert probe.shift_seconds() == 4 / 24 and probe.audio_shift() == 4
