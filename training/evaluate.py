@@ -27,8 +27,10 @@ import torch
 from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
 from ..toyworld import render, sample_spec
+from ..toyworld.caption_parse import parse_caption
 from ..toyworld.held_out import HELD_OUT_SEED_START
 from ..toyworld.metrics import evaluate_clip
+from ..toyworld.render import caption_of
 from .evaluate_extension import extension_figures, extension_table, percent
 from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 IMAGE_TO_VIDEO_CASES = 20
 EXTENSION_CASES = 10
 TIMING_PROBE_CLIPS = 32
+# A caption claims a bounce count in about 4 % of clips (one ball, its count said), so the count
+# is measured on its own held-out prompts: the first ones whose caption claims it.
+BOUNCE_CASES = 20
 HELD_STREAM_SHARE = 2  # every second held-out prompt (50 of 100) for sound-for-video and video-for-sound
 SPEED_PROMPT = "Two red balls bounce on a wooden floor in a quiet room, no music."
 
@@ -52,20 +57,28 @@ class Case:
     colours: list[str]
 
 
+def held_out_case(seed: int) -> Case:
+    clip = render(sample_spec(seed))
+    return Case(
+        seed=seed,
+        kind=clip.spec.kind,
+        caption=clip.caption,
+        first_frame=clip.frames[0],
+        colours=sorted(o.colour for o in clip.truth.objects if o.kind == "ball"),
+    )
+
+
 def held_out_cases(count: int) -> list[Case]:
-    cases = []
-    for i in range(count):
-        clip = render(sample_spec(HELD_OUT_SEED_START + i))
-        colours = sorted(o.colour for o in clip.truth.objects if o.kind == "ball")
-        cases.append(
-            Case(
-                seed=HELD_OUT_SEED_START + i,
-                kind=clip.spec.kind,
-                caption=clip.caption,
-                first_frame=clip.frames[0],
-                colours=colours,
-            )
-        )
+    return [held_out_case(HELD_OUT_SEED_START + i) for i in range(count)]
+
+
+def bounce_cases(count: int) -> list[Case]:
+    """The first ``count`` held-out prompts whose caption says how often the ball bounces."""
+    cases, seed = [], HELD_OUT_SEED_START
+    while len(cases) < count:
+        if parse_caption(caption_of(sample_spec(seed))).bounces is not None:
+            cases.append(held_out_case(seed))
+        seed += 1
     return cases
 
 
@@ -173,6 +186,11 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             }
         )
         progress.update(i)
+    bounces = {"joint": [], "cross_attention_off": []}
+    for case in bounce_cases(min(prompts, BOUNCE_CASES)):
+        for arm, isolate in (("joint", False), ("cross_attention_off", True)):
+            report, _ = score_generation(model, case, seed + case.seed, isolate_modalities=isolate)
+            bounces[arm].append((case, report))
     i2v, i2v_cases = [], [c for c in cases if c.kind == "impacts"][:IMAGE_TO_VIDEO_CASES]
     for case in i2v_cases:
         report, frames = score_generation(
@@ -193,6 +211,7 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
         "held_out_prompts": len(cases),
         "joint": summarize(joint),
         "cross_attention_off": summarize(isolated),
+        "bounce_prompts": {arm: summarize(reports) for arm, reports in bounces.items()},
         "image_to_video": {
             "clips": len(i2v),
             "first_frame_mean_abs_diff": float(np.mean([r["first_frame_mean_abs_diff"] for r in i2v]))
@@ -245,8 +264,12 @@ def markdown_table(result: dict) -> str:
         f"| Lip sync, median correlation ({j['voice_clips']} speaking clips) | ≥ 0.5 | "
         f"{j['lip_sync_median_correlation'] or 0:.2f} | {x['lip_sync_median_correlation'] or 0:.2f} |",
     ]
+    b, bx = result["bounce_prompts"]["joint"], result["bounce_prompts"]["cross_attention_off"]
+    lines.append(
+        f"| Bounces right ({b.get('bounces_checks', 0)} checks, prompts that say how often) | ≥ 70 % | "
+        f"{percent(b.get('bounces_right'))} | {percent(bx.get('bounces_right'))} |"
+    )
     for key, goal in (
-        ("bounces", "≥ 70 %"),
         ("colour", "≥ 85 %"),
         ("ambience", "≥ 80 %"),
         ("music", "≥ 90 %"),

@@ -61,6 +61,10 @@ def test_evaluate_only_writes_every_table_for_a_given_checkpoint(tmp_path, capsy
         "timing_probe",
         "speed",
     } <= set(result)
+    # The bounce count has prompts of its own (few captions say it): one check each, both arms.
+    for arm in ("joint", "cross_attention_off"):
+        assert result["bounce_prompts"][arm]["bounces_checks"] == 2
+    assert "| Bounces right (2 checks" in (out / "evaluation.md").read_text()
     for table in ("evaluation.md", "extension.md", "held_streams.md"):
         assert "| What | Goal |" in (out / table).read_text()
     assert main(["train", "--evaluate", str(tmp_path / "none.safetensors"), "--out", str(out)]) == 2
