@@ -8,6 +8,7 @@ import numpy as np
 
 from .plans import plan_music, plan_voice
 from .spec import BallSpec, ClipFormat, GlassSpec, SceneSpec
+from .vocabulary import IMPACT_KINDS
 
 
 def build_spec(
@@ -35,7 +36,7 @@ def build_spec(
         if manner is None:
             raise ValueError("a voice scene needs a manner: says, whispers, shouts or sings")
         voice = plan_voice(manner, pacing, fmt.duration, rng)
-    if kind in ("impacts", "glass"):
+    if kind in IMPACT_KINDS:
         surface = surface or "wood"
         impact_level = impact_level or "loud"
     return SceneSpec(

@@ -15,7 +15,16 @@ from .layout import Layout
 from .physics import ball_trajectory, glass_size
 from .plans import plan_music, plan_voice
 from .spec import BallSpec, ClipFormat, GlassSpec, SceneSpec
-from .vocabulary import AMBIENCES, BALL_COLOURS, LEVELS, MANNERS, PACINGS, SCENE_KINDS, SURFACES
+from .vocabulary import (
+    AMBIENCES,
+    BALL_COLOURS,
+    IMPACT_KINDS,
+    LEVELS,
+    MANNERS,
+    PACINGS,
+    SCENE_KINDS,
+    SURFACES,
+)
 
 KIND_WEIGHTS = {"impacts": 0.45, "glass": 0.1, "voice": 0.3, "ambience": 0.15}
 MIN_CONTACT_GAP = 2
@@ -122,7 +131,7 @@ def sample_spec(seed: int, fmt: ClipFormat | None = None, kinds: Sequence[str] =
     music_level = "soft" if kind == "voice" else _choice(rng, LEVELS)
     music = plan_music(music_level, fmt.duration, rng) if rng.random() < 0.5 else None
     fields: dict = {}
-    if kind in ("impacts", "glass"):
+    if kind in IMPACT_KINDS:
         fields["surface"] = _choice(rng, SURFACES)
         fields["impact_level"] = _choice(rng, LEVELS)
         if kind == "impacts":

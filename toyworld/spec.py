@@ -14,6 +14,7 @@ from .vocabulary import (
     AMBIENCES,
     BALL_COLOURS,
     BALL_SIZES,
+    IMPACT_KINDS,
     LEVELS,
     MANNERS,
     MAX_BALLS,
@@ -186,7 +187,7 @@ class SceneSpec:
         _check_choice("ambience level", self.ambience_level, LEVELS)
         if self.ambience == "room" and self.ambience_level != "soft":
             raise ValueError("the quiet room has one level only: use ambience_level='soft'")
-        has_impacts = self.kind in ("impacts", "glass")
+        has_impacts = self.kind in IMPACT_KINDS
         if has_impacts:
             _check_choice("surface", self.surface, SURFACES)
             _check_choice("impact level", self.impact_level, LEVELS)

@@ -53,6 +53,7 @@ EYE_COLOUR: Rgb = (30, 30, 40)
 MOUTH_COLOUR: Rgb = (110, 20, 40)
 
 SCENE_KINDS = ("impacts", "glass", "voice", "ambience")
+IMPACT_KINDS = ("impacts", "glass")  # the scenes whose sound has knocks on visible contacts
 MANNERS = ("says", "whispers", "shouts", "sings")
 PACINGS = ("slow", "fast")
 LEVELS = ("soft", "loud")

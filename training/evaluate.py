@@ -31,6 +31,8 @@ from ..toyworld.caption_parse import parse_caption
 from ..toyworld.held_out import HELD_OUT_SEED_START
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.render import caption_of
+from ..toyworld.vocabulary import IMPACT_KINDS
+from .codec_ceiling import ceiling_line, codec_ceiling
 from .evaluate_extension import extension_figures, extension_table, percent
 from .evaluate_held_streams import held_stream_figures, held_stream_table
 from .progress import Progress
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 IMAGE_TO_VIDEO_CASES = 20
 EXTENSION_CASES = 10
 TIMING_PROBE_CLIPS = 32
+CODEC_CEILING_CLIPS = 24  # impact clips round-tripped through the VAEs
 # A caption claims a bounce count in about 4 % of clips (one ball, its count said), so the count
 # is measured on its own held-out prompts: the first ones whose caption claims it.
 BOUNCE_CASES = 20
@@ -105,7 +108,7 @@ def summarize(reports: list[tuple[Case, dict]], fps: float = 24.0) -> dict:
     lip: list[float] = []
     for case, r in reports:
         imp = r["impacts"]
-        if case.kind in ("impacts", "glass") and imp["visual_contacts"]:
+        if case.kind in IMPACT_KINDS and imp["visual_contacts"]:
             n = imp["visual_contacts"]
             contacts += n
             within += imp["within_1_frame"] * n
@@ -224,6 +227,9 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
         ),
         "held_streams": held_stream_figures(model, cases[::HELD_STREAM_SHARE], seed, summarize),
+        "codec_ceiling": codec_ceiling(
+            model, [c for c in cases if c.kind in IMPACT_KINDS][:CODEC_CEILING_CLIPS], summarize
+        ),
         "timing_probe": probe_model(model, clips=max(2, min(prompts, TIMING_PROBE_CLIPS))),
         "speed": measure_speed(checkpoint),
         "clips": rows,
@@ -285,6 +291,8 @@ def markdown_table(result: dict) -> str:
         f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
         f"{percent(i2v['colours_kept'])}, impacts within ±1 frame "
         f"{percent(i2v['impact_within_1_frame_mean'])}.",
+        "",
+        ceiling_line(result["codec_ceiling"]),
         "",
         timing_line(result["timing_probe"]),
         "",

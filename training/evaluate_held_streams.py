@@ -32,6 +32,7 @@ from ..toyworld import render, sample_spec
 from ..toyworld.metrics import evaluate_clip
 from ..toyworld.metrics.seams import seam_report, seamless
 from ..toyworld.prompt_measures import prompt_measures
+from ..toyworld.vocabulary import IMPACT_KINDS
 from .evaluate_extension import percent
 from .progress import Progress
 
@@ -120,7 +121,7 @@ def retake_row(model: TalkiesModel, case, seed: int) -> dict:
 
 def held_stream_figures(model: TalkiesModel, cases, seed: int, summarize) -> dict:
     """Every figure above over ``cases`` (``summarize`` turns (case, report) pairs into figures)."""
-    impacts = [c for c in cases if c.kind in ("impacts", "glass")]
+    impacts = [c for c in cases if c.kind in IMPACT_KINDS]
     progress = Progress("held streams", 6, report_every=1)
     figures = {"clips": len(cases), "impact_clips": len(impacts)}
     for step, (name, run) in enumerate(

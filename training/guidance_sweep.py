@@ -20,10 +20,11 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..toyworld.vocabulary import IMPACT_KINDS
 from .evaluate import held_out_cases, score_generation, summarize
 from .evaluate_extension import percent
 
-SCORED_KINDS = ("impacts", "glass", "voice")  # the prompts whose sync the guidance is meant to move
+SCORED_KINDS = (*IMPACT_KINDS, "voice")  # the prompts whose sync the guidance is meant to move
 ROW_SYNTAX = "CHECKPOINT:default, CHECKPOINT:off or CHECKPOINT:PICTURE/SOUND, each optionally @STEPS"
 _ROW = re.compile(r"(?P<name>[^:]+):(?P<guidance>default|off|(?P<v>[\d.]+)/(?P<a>[\d.]+))(@(?P<steps>\d+))?")
 

@@ -39,6 +39,7 @@ from ..toyworld.metrics.lip_sync import find_face, mouth_opening
 from ..toyworld.metrics.tracking import track_objects
 from ..toyworld.metrics.visual_contacts import visual_contacts
 from ..toyworld.truth import Clip
+from ..toyworld.vocabulary import IMPACT_KINDS
 from .builtin_config import VIDEO_VAE
 from .vae_files import load_video_vae
 
@@ -103,7 +104,7 @@ def probe_clip(clip: Clip, encoder: VideoEncoder, decoder: VideoDecoder) -> tupl
     true_counts = clip.truth.colour_counts
     row = {"kind": clip.spec.kind, "mse": float(error.mean())}
     row["object_mse"] = float(error[mask].mean()) if mask.any() else None
-    if clip.spec.kind in ("impacts", "glass"):
+    if clip.spec.kind in IMPACT_KINDS:
         original_counts, original_contacts = ball_counts(clip.frames)
         counts, contacts = ball_counts(frames)
         row.update(
