@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -103,31 +105,49 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait at the door of the block and arrive when it ends: a cancel that
+    lands between a temporary file's creation and the code that owns it, or in the middle of its
+    removal, would otherwise leave it behind."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
 def temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
     """A new hidden file in ``folder``, removed on leaving unless it was published (renamed).
 
     It has the mode a new file gets under the umask, so the published file does too.
     """
     sweep_stale_parts(folder)
+    path = None
     try:
-        fd, name = tempfile.mkstemp(
-            prefix=f"{PART_PREFIX}{os.getpid()}-", suffix=suffix + ".part", dir=folder
-        )
-    except OSError as exc:
-        raise PermissionError(
-            f"output folder {folder} is not writable ({exc.strerror}); "
-            "choose another folder or fix its permissions"
-        ) from exc
-    path = Path(name)
-    try:
+        with _signals_held():
+            try:
+                fd, name = tempfile.mkstemp(
+                    prefix=f"{PART_PREFIX}{os.getpid()}-", suffix=suffix + ".part", dir=folder
+                )
+            except OSError as exc:
+                raise PermissionError(
+                    f"output folder {folder} is not writable ({exc.strerror}); "
+                    "choose another folder or fix its permissions"
+                ) from exc
+            path = Path(name)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
         finally:
             os.close(fd)
         yield path
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        if path is not None:
+            with _signals_held(), contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 def _take_name(finished: Path, final: Path) -> None:

@@ -1,0 +1,43 @@
+"""A cancel that lands the instant a temporary file is made, or while it is removed, leaves
+nothing behind (the fault test hits these windows only by chance)."""
+
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from talkies.cli.cancel import Cancelled, cancellable
+from talkies.model.media import output_files
+from talkies.model.media.output_files import temporary_file
+
+
+def test_a_signal_right_after_the_file_is_made_still_removes_it(tmp_path, monkeypatch):
+    real = tempfile.mkstemp
+
+    def made_then_signalled(*args, **kwargs):
+        made = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # before temporary_file has taken the name
+        return made
+
+    monkeypatch.setattr(output_files.tempfile, "mkstemp", made_then_signalled)
+    with pytest.raises(Cancelled), cancellable():
+        with temporary_file(tmp_path, ".mp4") as part:
+            part.write_bytes(b"half a clip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_signal_during_the_removal_does_not_cut_it_short(tmp_path, monkeypatch):
+    real_unlink = Path.unlink
+
+    def signalled_then_removed(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the part is being removed
+        return real_unlink(self, *args, **kwargs)
+
+    with pytest.raises(Cancelled), cancellable():
+        with temporary_file(tmp_path, ".mp4") as part:
+            part.write_bytes(b"half a clip")
+            monkeypatch.setattr(Path, "unlink", signalled_then_removed)
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []
