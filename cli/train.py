@@ -152,6 +152,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="only evaluate this checkpoint (writes evaluation.json and the README tables to --out)",
     )
     p.add_argument("--prompts", type=int, help=f"held-out prompts to evaluate (default {FULL.eval_prompts})")
+    p.add_argument(
+        "--only",
+        metavar="PART,...",
+        help="with --evaluate: only these parts of the evaluation, comma-separated (training/evaluate.py "
+        "PARTS: joint, bounces, image_to_video, extension, held_streams, codec_ceiling, timing_probe, "
+        "speed; default all)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -167,14 +174,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--prompts must be at least 1, got {prompts}")
     budget = replace(budget, eval_prompts=prompts)
     if args.evaluate is not None:
-        from ..training.evaluate import evaluate_checkpoint
+        from ..training.evaluate import PARTS, check_parts, evaluate_checkpoint
 
+        parts = list(PARTS) if args.only is None else [p.strip() for p in args.only.split(",") if p.strip()]
+        check_parts(parts)
         if not args.evaluate.is_file():
             raise FileNotFoundError(
                 f"no checkpoint at {args.evaluate}; give the .safetensors file to evaluate"
             )
         args.out.mkdir(parents=True, exist_ok=True)
-        print(evaluate_checkpoint(args.evaluate, args.out, prompts=prompts, seed=args.seed))
+        print(evaluate_checkpoint(args.evaluate, args.out, prompts=prompts, seed=args.seed, parts=parts))
         return 0
     if args.vaes_within is not None:
         return _vaes_within(args, budget)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,14 +170,23 @@ def measure_speed(checkpoint: Path) -> dict:
     }
 
 
-def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int) -> Path:
-    model = TalkiesModel(checkpoint)
-    cases = held_out_cases(prompts)
+@dataclass(frozen=True)
+class _Run:
+    model: TalkiesModel
+    checkpoint: Path
+    cases: list[Case]
+    seed: int
+
+    def impact_cases(self, count: int) -> list[Case]:
+        return [c for c in self.cases if c.kind == "impacts"][:count]
+
+
+def _joint(run: _Run) -> dict:
     joint, isolated, rows = [], [], []
-    progress = Progress("evaluate", len(cases), report_every=20)
-    for i, case in enumerate(cases, 1):
-        report, _ = score_generation(model, case, seed + case.seed)
-        ablated, _ = score_generation(model, case, seed + case.seed, isolate_modalities=True)
+    progress = Progress("evaluate", len(run.cases), report_every=20)
+    for i, case in enumerate(run.cases, 1):
+        report, _ = score_generation(run.model, case, run.seed + case.seed)
+        ablated, _ = score_generation(run.model, case, run.seed + case.seed, isolate_modalities=True)
         joint.append((case, report))
         isolated.append((case, ablated))
         rows.append(
@@ -189,15 +199,23 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
             }
         )
         progress.update(i)
-    bounces = {"joint": [], "cross_attention_off": []}
-    for case in bounce_cases(min(prompts, BOUNCE_CASES)):
+    return {"joint": summarize(joint), "cross_attention_off": summarize(isolated), "clips": rows}
+
+
+def _bounces(run: _Run) -> dict:
+    arms: dict[str, list] = {"joint": [], "cross_attention_off": []}
+    for case in bounce_cases(min(len(run.cases), BOUNCE_CASES)):
         for arm, isolate in (("joint", False), ("cross_attention_off", True)):
-            report, _ = score_generation(model, case, seed + case.seed, isolate_modalities=isolate)
-            bounces[arm].append((case, report))
-    i2v, i2v_cases = [], [c for c in cases if c.kind == "impacts"][:IMAGE_TO_VIDEO_CASES]
-    for case in i2v_cases:
+            report, _ = score_generation(run.model, case, run.seed + case.seed, isolate_modalities=isolate)
+            arms[arm].append((case, report))
+    return {"bounce_prompts": {arm: summarize(reports) for arm, reports in arms.items()}}
+
+
+def _image_to_video(run: _Run) -> dict:
+    i2v = []
+    for case in run.impact_cases(IMAGE_TO_VIDEO_CASES):
         report, frames = score_generation(
-            model, case, seed + case.seed, image=torch.from_numpy(case.first_frame)
+            run.model, case, run.seed + case.seed, image=torch.from_numpy(case.first_frame)
         )
         i2v.append(
             {
@@ -208,38 +226,68 @@ def evaluate_checkpoint(checkpoint: Path, out: Path, *, prompts: int, seed: int)
                 "impacts": report["impacts"],
             }
         )
-    i2v_within = [r["impacts"]["within_1_frame"] for r in i2v if r["impacts"]["visual_contacts"]]
-    result = {
-        "checkpoint": checkpoint.name,
-        "held_out_prompts": len(cases),
-        "joint": summarize(joint),
-        "cross_attention_off": summarize(isolated),
-        "bounce_prompts": {arm: summarize(reports) for arm, reports in bounces.items()},
-        "image_to_video": {
-            "clips": len(i2v),
-            "first_frame_mean_abs_diff": float(np.mean([r["first_frame_mean_abs_diff"] for r in i2v]))
-            if i2v
-            else None,
-            "colours_kept": _share([r["colours_true"] == r["colours_generated"] for r in i2v]),
-            "impact_within_1_frame_mean": float(np.mean(i2v_within)) if i2v_within else None,
-        },
-        "extension": extension_figures(
-            model, [c for c in cases if c.kind == "impacts"][:EXTENSION_CASES], seed
-        ),
-        "held_streams": held_stream_figures(model, cases[::HELD_STREAM_SHARE], seed, summarize),
-        "codec_ceiling": codec_ceiling(
-            model, [c for c in cases if c.kind in IMPACT_KINDS][:CODEC_CEILING_CLIPS], summarize
-        ),
-        "timing_probe": probe_model(model, clips=max(2, min(prompts, TIMING_PROBE_CLIPS))),
-        "speed": measure_speed(checkpoint),
-        "clips": rows,
-        "image_to_video_clips": i2v,
+    within = [r["impacts"]["within_1_frame"] for r in i2v if r["impacts"]["visual_contacts"]]
+    figures = {
+        "clips": len(i2v),
+        "first_frame_mean_abs_diff": float(np.mean([r["first_frame_mean_abs_diff"] for r in i2v]))
+        if i2v
+        else None,
+        "colours_kept": _share([r["colours_true"] == r["colours_generated"] for r in i2v]),
+        "impact_within_1_frame_mean": float(np.mean(within)) if within else None,
     }
+    return {"image_to_video": figures, "image_to_video_clips": i2v}
+
+
+# The evaluation's parts, in the order they run; `train --evaluate --only` picks some of them
+# (the whole of it takes about two hours for 100 prompts on the 2-core CPU).
+PARTS = {
+    "joint": _joint,
+    "bounces": _bounces,
+    "image_to_video": _image_to_video,
+    "extension": lambda run: {
+        "extension": extension_figures(run.model, run.impact_cases(EXTENSION_CASES), run.seed)
+    },
+    "held_streams": lambda run: {
+        "held_streams": held_stream_figures(run.model, run.cases[::HELD_STREAM_SHARE], run.seed, summarize)
+    },
+    "codec_ceiling": lambda run: {
+        "codec_ceiling": codec_ceiling(
+            run.model, [c for c in run.cases if c.kind in IMPACT_KINDS][:CODEC_CEILING_CLIPS], summarize
+        )
+    },
+    "timing_probe": lambda run: {
+        "timing_probe": probe_model(run.model, clips=max(2, min(len(run.cases), TIMING_PROBE_CLIPS)))
+    },
+    "speed": lambda run: {"speed": measure_speed(run.checkpoint)},
+}
+
+
+def check_parts(parts: Sequence[str]) -> None:
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise ValueError(
+            f"unknown evaluation parts {', '.join(unknown) or '(none given)'}; "
+            f"the parts are {', '.join(PARTS)}"
+        )
+
+
+def evaluate_checkpoint(
+    checkpoint: Path, out: Path, *, prompts: int, seed: int, parts: Sequence[str] = tuple(PARTS)
+) -> Path:
+    """The ``parts`` of the evaluation (all by default) into out/evaluation.json and its tables."""
+    check_parts(parts)
+    run = _Run(TalkiesModel(checkpoint), checkpoint, held_out_cases(prompts), seed)
+    result = {"checkpoint": checkpoint.name, "held_out_prompts": prompts, "parts": list(parts)}
+    for name in (p for p in PARTS if p in parts):
+        result.update(PARTS[name](run))
+    out.mkdir(parents=True, exist_ok=True)
     path = out / "evaluation.json"
     path.write_text(json.dumps(result, indent=1, default=float))
     (out / "evaluation.md").write_text(markdown_table(result))
-    (out / "extension.md").write_text(extension_table(result["extension"]))
-    (out / "held_streams.md").write_text(held_stream_table(result["held_streams"]))
+    if "extension" in result:
+        (out / "extension.md").write_text(extension_table(result["extension"]))
+    if "held_streams" in result:
+        (out / "held_streams.md").write_text(held_stream_table(result["held_streams"]))
     return path
 
 
@@ -255,49 +303,66 @@ def timing_line(probe: dict) -> str:
     )
 
 
+def _goal_rows(result: dict) -> list[str]:
+    """The rows of the goals table for the parts the result has."""
+    rows = []
+    j, x = result.get("joint"), result.get("cross_attention_off")
+    if j is not None:
+        rows += [
+            f"| Impacts with audio within ±1 frame ({j['impact_contacts']} contacts) | ≥ 80 % | "
+            f"{percent(j['impact_within_1_frame'])} | {percent(x['impact_within_1_frame'])} |",
+            f"| Audio leading by more than a frame | < 5 % | {percent(j['impact_audio_leads_over_1_frame'])} "
+            f"| {percent(x['impact_audio_leads_over_1_frame'])} |",
+            f"| Lip sync, median correlation ({j['voice_clips']} speaking clips) | ≥ 0.5 | "
+            f"{j['lip_sync_median_correlation'] or 0:.2f} | {x['lip_sync_median_correlation'] or 0:.2f} |",
+        ]
+    if "bounce_prompts" in result:
+        b, bx = result["bounce_prompts"]["joint"], result["bounce_prompts"]["cross_attention_off"]
+        rows.append(
+            f"| Bounces right ({b.get('bounces_checks', 0)} checks, prompts that say how often) | ≥ 70 % | "
+            f"{percent(b.get('bounces_right'))} | {percent(bx.get('bounces_right'))} |"
+        )
+    if j is not None:
+        for key, goal in (
+            ("colour", "≥ 85 %"),
+            ("ambience", "≥ 80 %"),
+            ("music", "≥ 90 %"),
+            ("manner", "≥ 80 %"),
+        ):
+            rows.append(
+                f"| {key.capitalize()} right ({j.get(key + '_checks', 0)} checks) | {goal} | "
+                f"{percent(j.get(key + '_right'))} | {percent(x.get(key + '_right'))} |"
+            )
+    return rows
+
+
 def markdown_table(result: dict) -> str:
-    j, x, i2v, s = result["joint"], result["cross_attention_off"], result["image_to_video"], result["speed"]
     lines = [
         f"Measured on {result['held_out_prompts']} held-out prompts with the pack's sampler "
         f"({result['checkpoint']}).",
         "",
-        "| What | Goal | Joint model | A/V cross-attention off |",
-        "|---|---|---|---|",
-        f"| Impacts with audio within ±1 frame ({j['impact_contacts']} contacts) | ≥ 80 % | "
-        f"{percent(j['impact_within_1_frame'])} | {percent(x['impact_within_1_frame'])} |",
-        f"| Audio leading by more than a frame | < 5 % | {percent(j['impact_audio_leads_over_1_frame'])} | "
-        f"{percent(x['impact_audio_leads_over_1_frame'])} |",
-        f"| Lip sync, median correlation ({j['voice_clips']} speaking clips) | ≥ 0.5 | "
-        f"{j['lip_sync_median_correlation'] or 0:.2f} | {x['lip_sync_median_correlation'] or 0:.2f} |",
     ]
-    b, bx = result["bounce_prompts"]["joint"], result["bounce_prompts"]["cross_attention_off"]
-    lines.append(
-        f"| Bounces right ({b.get('bounces_checks', 0)} checks, prompts that say how often) | ≥ 70 % | "
-        f"{percent(b.get('bounces_right'))} | {percent(bx.get('bounces_right'))} |"
-    )
-    for key, goal in (
-        ("colour", "≥ 85 %"),
-        ("ambience", "≥ 80 %"),
-        ("music", "≥ 90 %"),
-        ("manner", "≥ 80 %"),
-    ):
-        lines.append(
-            f"| {key.capitalize()} right ({j.get(key + '_checks', 0)} checks) | {goal} | "
-            f"{percent(j.get(key + '_right'))} | {percent(x.get(key + '_right'))} |"
-        )
-    lines += [
-        "",
-        f"Image-to-video ({i2v['clips']} impact clips from their true first frame): first frame kept to "
-        f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
-        f"{percent(i2v['colours_kept'])}, impacts within ±1 frame "
-        f"{percent(i2v['impact_within_1_frame_mean'])}.",
-        "",
-        ceiling_line(result["codec_ceiling"]),
-        "",
-        timing_line(result["timing_probe"]),
-        "",
-        f"Speed: `python -m talkies generate` of a 2-second clip took {s['generate_2s_wall_seconds']} s "
-        f"wall, model load included, peak memory {s['generate_peak_rss_gb']} GB.",
-        "",
-    ]
+    rows = _goal_rows(result)
+    if rows:
+        lines += ["| What | Goal | Joint model | A/V cross-attention off |", "|---|---|---|---|", *rows, ""]
+    if "image_to_video" in result:
+        i2v = result["image_to_video"]
+        lines += [
+            f"Image-to-video ({i2v['clips']} impact clips from their true first frame): first frame kept to "
+            f"{i2v['first_frame_mean_abs_diff'] or 0:.1f}/255 mean difference, colours kept in "
+            f"{percent(i2v['colours_kept'])}, impacts within ±1 frame "
+            f"{percent(i2v['impact_within_1_frame_mean'])}.",
+            "",
+        ]
+    if "codec_ceiling" in result:
+        lines += [ceiling_line(result["codec_ceiling"]), ""]
+    if "timing_probe" in result:
+        lines += [timing_line(result["timing_probe"]), ""]
+    if "speed" in result:
+        s = result["speed"]
+        lines += [
+            f"Speed: `python -m talkies generate` of a 2-second clip took {s['generate_2s_wall_seconds']} s "
+            f"wall, model load included, peak memory {s['generate_peak_rss_gb']} GB.",
+            "",
+        ]
     return "\n".join(lines)

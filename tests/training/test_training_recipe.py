@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import torch
@@ -69,6 +70,33 @@ def test_evaluate_only_writes_every_table_for_a_given_checkpoint(tmp_path, capsy
         assert "| What | Goal |" in (out / table).read_text()
     assert main(["train", "--evaluate", str(tmp_path / "none.safetensors"), "--out", str(out)]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_evaluate_only_some_parts_writes_just_those(tmp_path, capsys):
+    from talkies.cli.train import add_arguments
+    from talkies.training.evaluate import PARTS
+
+    from tiny_checkpoint import shared_tiny_checkpoint
+
+    out = tmp_path / "eval"
+    ckpt = str(shared_tiny_checkpoint())
+    argv = ["train", "--evaluate", ckpt, "--prompts", "4", "--out", str(out)]
+    assert main([*argv, "--only", "codec_ceiling, timing_probe"]) == 0
+    result = json.loads((out / "evaluation.json").read_text())
+    assert result["parts"] == ["codec_ceiling", "timing_probe"]
+    assert {"codec_ceiling", "timing_probe"} <= set(result)
+    assert not {"joint", "extension", "held_streams", "speed"} & set(result)
+    table = (out / "evaluation.md").read_text()
+    assert "What the model's own codecs keep" in table and "| What | Goal |" not in table
+    assert not (out / "extension.md").exists()
+    bad = tmp_path / "bad"
+    assert main([*argv[:-1], str(bad), "--only", "joint,sound"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown evaluation parts sound" in err and "the parts are joint, bounces" in err
+    assert not bad.exists()
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert all(name in parser.format_help().replace("\n", " ") for name in PARTS)  # the help names them all
 
 
 def test_training_goes_on_from_a_checkpoint_on_a_machine_without_the_run(tmp_path, capsys):
