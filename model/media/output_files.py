@@ -108,15 +108,26 @@ def _umask() -> int:
 def _signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait at the door of the block and arrive when it ends: a cancel that
     lands between a temporary file's creation and the code that owns it, or in the middle of its
-    removal, would otherwise leave it behind."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    removal, would otherwise leave it behind.
+
+    The handlers are swapped for one that only notes the signal (blocking it would not do: the
+    kernel hands a process's signal to any thread that does not block it, and a Python handler
+    runs in the main thread at once); the noted signal is raised again when the block ends."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    noted: list[int] = []
+    previous = {}
+    for each in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(each) not in (signal.SIG_IGN, None):
+            previous[each] = signal.signal(each, lambda signum, frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for each, handler in previous.items():
+            signal.signal(each, handler)
+        if noted:
+            signal.raise_signal(noted[0])
 
 
 @contextlib.contextmanager

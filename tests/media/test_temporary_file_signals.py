@@ -4,6 +4,8 @@ nothing behind (the fault test hits these windows only by chance)."""
 import os
 import signal
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,24 @@ import pytest
 from talkies.cli.cancel import Cancelled, cancellable
 from talkies.model.media import output_files
 from talkies.model.media.output_files import temporary_file
+
+
+@pytest.fixture(autouse=True)
+def other_threads():
+    """Threads beside the main one, as torch's pools are in a real run: the kernel may hand a
+    process's signal to any of them, so blocking it in the main thread alone would not hold it."""
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=busy, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.01)
+    yield
+    stop.set()
 
 
 def test_a_signal_right_after_the_file_is_made_still_removes_it(tmp_path, monkeypatch):
