@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..model.audio_vae.codec import decode_audio, encode_audio
+from ..model.media.arrays import as_frames
 from ..model.media.waveform import Waveform
 from ..model.pipeline.load import TalkiesModel
 from ..toyworld import render, sample_spec
@@ -29,8 +30,7 @@ def picture_round_trip(model: TalkiesModel, frames: np.ndarray) -> np.ndarray:
         with model.working("video_encoder") as encoder:
             latent = encoder.encode_images(images.to(model.compute_dtype))
         with model.working("video_decoder") as decoder:
-            out = decoder.decode_images(latent).float()
-    return (out.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+            return as_frames(decoder.decode_images(latent).float())
 
 
 def sound_round_trip(model: TalkiesModel, samples: np.ndarray, sample_rate: int) -> Waveform:
@@ -47,10 +47,11 @@ def sound_round_trip(model: TalkiesModel, samples: np.ndarray, sample_rate: int)
         return decode_audio(latent.to(model.compute_dtype), decoder, vocoder, num_samples=length)
 
 
-def codec_ceiling(model: TalkiesModel, cases, summarize: Callable) -> dict:
-    """The evaluation's figures (``summarize``) of the impact ``cases`` with one stream round-tripped."""
+def codec_ceiling(model: TalkiesModel, cases, summarize: Callable, count: int) -> dict:
+    """The evaluation's figures (``summarize``) of the first ``count`` impact ``cases`` with one
+    stream round-tripped."""
     picture, sound = [], []
-    for case in (c for c in cases if c.kind in IMPACT_KINDS):
+    for case in [c for c in cases if c.kind in IMPACT_KINDS][:count]:
         clip = render(sample_spec(case.seed))
         true_sound = np.asarray(clip.waveform)[0]
         frames = picture_round_trip(model, clip.frames)

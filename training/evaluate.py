@@ -251,9 +251,7 @@ PARTS = {
         "held_streams": held_stream_figures(run.model, run.cases[::HELD_STREAM_SHARE], run.seed, summarize)
     },
     "codec_ceiling": lambda run: {
-        "codec_ceiling": codec_ceiling(
-            run.model, [c for c in run.cases if c.kind in IMPACT_KINDS][:CODEC_CEILING_CLIPS], summarize
-        )
+        "codec_ceiling": codec_ceiling(run.model, run.cases, summarize, CODEC_CEILING_CLIPS)
     },
     "timing_probe": lambda run: {
         "timing_probe": probe_model(run.model, clips=max(2, min(len(run.cases), TIMING_PROBE_CLIPS)))

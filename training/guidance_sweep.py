@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..model.pipeline.defaults import defaults_for
+from ..model.pipeline.load import TalkiesModel
 from ..toyworld.vocabulary import IMPACT_KINDS
 from .evaluate import held_out_cases, score_generation, summarize
 from .evaluate_extension import percent
@@ -72,10 +74,8 @@ def parse_checkpoint(text: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
-def row_options(row: Row, model) -> dict:
+def row_options(row: Row, model: TalkiesModel) -> dict:
     """The generate() options that sample ``row`` with ``model`` (its CFG kept)."""
-    from ..model.pipeline.defaults import defaults_for
-
     options = {}
     if row.modality is not None:
         d = defaults_for(model)
@@ -88,8 +88,6 @@ def row_options(row: Row, model) -> dict:
 
 def sweep(checkpoints: dict[str, Path], rows: list[Row], *, prompts: int, seed: int) -> list[dict]:
     """Each row's figures (evaluate.summarize) over the same scored prompts."""
-    from ..model.pipeline.load import TalkiesModel
-
     cases = [c for c in held_out_cases(prompts) if c.kind in SCORED_KINDS]
     models: dict[str, TalkiesModel] = {}
     results = []

@@ -178,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--clips", type=int, default=32, help="held-out clips to probe on (at least 2)")
     args = parser.parse_args(argv)
-    from ..model.pipeline.load import TalkiesModel
-
     print(json.dumps(probe_model(TalkiesModel(args.checkpoint), args.clips), indent=2))
     return 0
 
