@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..model.media.arrays import as_frames
 from ..model.pipeline.generate import generate
 from ..model.pipeline.load import TalkiesModel
 from ..toyworld import render, sample_spec
@@ -86,13 +87,9 @@ def bounce_cases(count: int) -> list[Case]:
     return cases
 
 
-def _frames_u8(images: torch.Tensor) -> np.ndarray:
-    return (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-
-
 def score_generation(model: TalkiesModel, case: Case, seed: int, **kwargs) -> tuple[dict, np.ndarray]:
     clip = generate(model, case.caption, seed=seed, **kwargs)
-    frames = _frames_u8(clip.images)
+    frames = as_frames(clip.images)
     report = evaluate_clip(frames, clip.fps, clip.audio.samples[0], clip.audio.sample_rate, case.caption)
     return report, frames
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import torch
 
+from ..model.media.arrays import as_frames
 from ..model.pipeline.decode import decode_audio, decode_video
 from ..model.pipeline.defaults import defaults_for
 from ..model.pipeline.extend import extend_latent
@@ -48,7 +48,7 @@ def extend_chain(
         )
     images = decode_video(model, latent)
     sound = decode_audio(model, latent)
-    frames = (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    frames = as_frames(images)
     return frames, sound.samples[0].mean(dim=0).numpy(), sound.sample_rate, starts
 
 

@@ -18,6 +18,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
+from ..model.media.arrays import as_frames
 from ..model.media.waveform import Waveform
 from ..model.pipeline.add_sound import add_sound
 from ..model.pipeline.animate import animate_to_sound
@@ -38,10 +39,6 @@ from .progress import Progress
 
 RETAKE_WINDOW = (0.25, 0.5)  # of the clip's length
 BEST_OF = 4
-
-
-def _u8(images: torch.Tensor) -> np.ndarray:
-    return (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 
 def _true_clip(seed: int):
@@ -76,7 +73,9 @@ def animate_reports(model: TalkiesModel, cases, seed: int, *, isolate: bool = Fa
             torch.as_tensor(np.asarray(clip.waveform), dtype=torch.float32)[None], clip.sample_rate
         )
         made = animate_to_sound(model, sound, prompt, negative, fps=clip.fps, options=options)
-        report = evaluate_clip(_u8(made.images), made.fps, sound.samples[0], sound.sample_rate, case.caption)
+        report = evaluate_clip(
+            as_frames(made.images), made.fps, sound.samples[0], sound.sample_rate, case.caption
+        )
         out.append((case, report))
     return out
 
@@ -88,7 +87,7 @@ def best_of_reports(model: TalkiesModel, cases, seed: int, candidates: int) -> l
         measures = prompt_measures(case.caption) if candidates > 1 else None
         clip = generate(model, case.caption, seed=seed + case.seed, candidates=candidates, measures=measures)
         report = evaluate_clip(
-            _u8(clip.images), clip.fps, clip.audio.samples[0], clip.audio.sample_rate, case.caption
+            as_frames(clip.images), clip.fps, clip.audio.samples[0], clip.audio.sample_rate, case.caption
         )
         out.append((case, report))
     return out
@@ -108,7 +107,7 @@ def retake_row(model: TalkiesModel, case, seed: int) -> dict:
         redone.audio[:, :, kept_audio], first.audio[:, :, kept_audio]
     )
     fps = Fraction(redone.fps)
-    frames, sound = _u8(decode_video(model, redone)), decode_audio(model, redone)
+    frames, sound = as_frames(decode_video(model, redone)), decode_audio(model, redone)
     edges = [round(window.start * fps), round(window.end * fps)]
     seams = seam_report(frames, fps, sound.samples[0].numpy(), sound.sample_rate, edges)
     return {
