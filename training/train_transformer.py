@@ -47,6 +47,9 @@ from .progress import Progress
 log = logging.getLogger(__name__)
 
 CAPTION_DROPOUT = 0.1
+# Shares of the samples that are given part of the clip clean (the rest are generated whole):
+# the first frame (image-to-video), a prefix of both streams (extension), and one whole stream
+# (the picture: sound for a given video; the sound: a picture for a given soundtrack).
 FIRST_FRAME_SHARE = 0.2
 PREFIX_SHARE = 0.2
 HELD_STREAM_SHARE = 0.1  # of samples with the picture held clean, and as many with the sound
@@ -58,16 +61,25 @@ CHANGE_CAP = 4.0
 @dataclass(frozen=True)
 class Focus:
     """Where a phase spends its loss: on moving video cells (``motion``), on the audio frames
-    around onsets (``onsets``), and how often one stream is given whole and the other generated
-    against it (``held_stream``, per stream), which is where the model must read the other's timing."""
+    around onsets (``onsets``), and which share of the samples is given what clean: the first
+    frame, a prefix, the whole picture with the sound generated against it (``held_picture``),
+    or the whole sound with the picture generated (``held_sound``). The held samples are where
+    the model must read the other stream's timing."""
 
     motion: float = 0.0
     onsets: float = 0.0
-    held_stream: float = HELD_STREAM_SHARE
+    first_frame: float = FIRST_FRAME_SHARE
+    prefix: float = PREFIX_SHARE
+    held_picture: float = HELD_STREAM_SHARE
+    held_sound: float = HELD_STREAM_SHARE
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.held_stream <= (1 - FIRST_FRAME_SHARE - PREFIX_SHARE) / 2:
-            raise ValueError(f"held_stream must leave room for the prefix samples, got {self.held_stream}")
+        shares = (self.first_frame, self.prefix, self.held_picture, self.held_sound)
+        if min(shares) < 0.0 or sum(shares) > 1.0 + 1e-9:
+            raise ValueError(
+                "the shares of first-frame, prefix, held-picture and held-sound samples must be at "
+                f"least 0 and add up to at most 1, got {shares}"
+            )
 
 
 def schedule_shift(video_tokens_count: int) -> float:
@@ -105,25 +117,25 @@ def conditioning_masks(
     audio_pos: torch.Tensor,
     video_pos: torch.Tensor,
     rng: np.random.Generator,
-    held_stream: float = HELD_STREAM_SHARE,
+    focus: Focus = Focus(),
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Denoise masks (1 = generate): on some samples a clean first frame, a clean prefix of both
-    streams, or one whole stream clean (``held_stream`` of them each)."""
+    """Denoise masks (1 = generate): on ``focus``'s shares of the samples a clean first frame, a
+    clean prefix of both streams, or one whole stream clean."""
     vmask = torch.ones(b, frames * per_frame)
     amask = torch.ones(b, audio_pos.shape[2])
-    prefix = FIRST_FRAME_SHARE + PREFIX_SHARE
+    bounds = np.cumsum([focus.first_frame, focus.prefix, focus.held_picture, focus.held_sound])
     for i in range(b):
-        r = rng.random()
-        if r < FIRST_FRAME_SHARE:
+        kind = int(np.searchsorted(bounds, rng.random(), side="right"))
+        if kind == 0:
             vmask[i, :per_frame] = 0
-        elif r < prefix and frames > 1:
+        elif kind == 1 and frames > 1:
             k = int(rng.integers(1, frames))
             vmask[i, : k * per_frame] = 0
             prefix_end = float(video_pos[i, 0, k * per_frame - 1, 1])
             amask[i] = (audio_pos[i, 0, :, 1] > prefix_end + 1e-6).float()
-        elif prefix <= r < prefix + held_stream:
+        elif kind == 2:
             vmask[i] = 0
-        elif prefix + held_stream <= r < prefix + 2 * held_stream:
+        elif kind == 3:
             amask[i] = 0
     return vmask, amask
 
@@ -219,7 +231,7 @@ def make_batch(
         ]
     )
     apos = torch.cat([audio_positions(1, t_all)[:, :, s.audio : s.audio + a_len] for s in spans])
-    vmask, amask = conditioning_masks(b, v_len, h * w, apos, vpos, rng, focus.held_stream)
+    vmask, amask = conditioning_masks(b, v_len, h * w, apos, vpos, rng, focus)
     t = torch.sigmoid(torch.from_numpy(rng.normal(size=b)).float())
     sigma = shift * t / (1 + (shift - 1) * t)
     ve, ae = torch.randn_like(v0), torch.randn_like(a0)

@@ -61,20 +61,32 @@ def test_windows_start_anywhere_including_the_causal_first_frame():
 def test_some_samples_hold_a_whole_stream_clean_as_often_as_the_phase_asks():
     vpos = video_positions(1000, 4, 1, 1, FPS, compression=COMPRESSION)
     apos = audio_positions(1000, 18)
-    for share in (stage.HELD_STREAM_SHARE, 0.2, 0.0):
-        vmask, amask = stage.conditioning_masks(1000, 4, 1, apos, vpos, np.random.default_rng(1), share)
+    for picture, sound, first in (
+        (stage.HELD_STREAM_SHARE,) * 2 + (0.2,),
+        (0.2, 0.2, 0.2),
+        (0.4, 0.15, 0.1),
+        (0.0, 0.0, 0.2),
+    ):
+        focus = stage.Focus(held_picture=picture, held_sound=sound, first_frame=first, prefix=0.1)
+        vmask, amask = stage.conditioning_masks(1000, 4, 1, apos, vpos, np.random.default_rng(1), focus)
         held_picture = ((vmask == 0).all(1) & (amask == 1).all(1)).float().mean()
         held_sound = ((amask == 0).all(1) & (vmask == 1).all(1)).float().mean()
-        assert abs(held_picture - share) < 0.04 and abs(held_sound - share) < 0.04
+        assert abs(held_picture - picture) < 0.04 and abs(held_sound - sound) < 0.04
         first_frame_only = (
             ((vmask[:, 0] == 0) & (vmask[:, 1:] == 1).all(1) & (amask == 1).all(1)).float().mean()
         )
-        assert abs(first_frame_only - stage.FIRST_FRAME_SHARE) < 0.04  # the other samples stay
+        assert abs(first_frame_only - first) < 0.04  # the other samples stay
+        generated_whole = ((vmask == 1).all(1) & (amask == 1).all(1)).float().mean()
+        assert abs(generated_whole - (1 - picture - sound - first - 0.1)) < 0.05
 
 
-def test_a_focus_that_leaves_no_room_for_the_prefix_samples_is_refused():
-    with pytest.raises(ValueError, match="held_stream"):
-        stage.Focus(held_stream=0.4)
+@pytest.mark.parametrize(
+    "shares",
+    [dict(held_picture=0.4, held_sound=0.3), dict(first_frame=-0.1), dict(prefix=0.7, first_frame=0.4)],
+)
+def test_a_focus_whose_shares_do_not_fit_in_one_batch_is_refused(shares):
+    with pytest.raises(ValueError, match="add up to at most 1"):
+        stage.Focus(**shares)
 
 
 def _tiny():
