@@ -3,6 +3,7 @@ nothing behind (the fault test hits these windows only by chance)."""
 
 import os
 import signal
+import socket
 import tempfile
 import threading
 import time
@@ -33,12 +34,29 @@ def other_threads():
     stop.set()
 
 
+def _signal_and_wait(signum: int) -> None:
+    """Send ``signum`` to the process and return once a thread has taken it: the kernel may hand
+    it to any thread, and on a loaded machine that one may run only after os.kill has returned
+    and the block under test is over. The signal's wakeup write says it has been taken."""
+    taken, wakeup = socket.socketpair()
+    wakeup.setblocking(False)
+    previous = signal.set_wakeup_fd(wakeup.fileno())
+    try:
+        os.kill(os.getpid(), signum)
+        taken.settimeout(30)
+        assert taken.recv(1) == bytes([signum])
+    finally:
+        signal.set_wakeup_fd(previous)
+        taken.close()
+        wakeup.close()
+
+
 def test_a_signal_right_after_the_file_is_made_still_removes_it(tmp_path, monkeypatch):
     real = tempfile.mkstemp
 
     def made_then_signalled(*args, **kwargs):
         made = real(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGINT)  # before temporary_file has taken the name
+        _signal_and_wait(signal.SIGINT)  # before temporary_file has taken the name
         return made
 
     monkeypatch.setattr(output_files.tempfile, "mkstemp", made_then_signalled)
@@ -52,7 +70,7 @@ def test_a_signal_during_the_removal_does_not_cut_it_short(tmp_path, monkeypatch
     real_unlink = Path.unlink
 
     def signalled_then_removed(self, *args, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)  # arrives while the part is being removed
+        _signal_and_wait(signal.SIGTERM)  # arrives while the part is being removed
         return real_unlink(self, *args, **kwargs)
 
     with pytest.raises(Cancelled), cancellable():
