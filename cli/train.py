@@ -35,10 +35,8 @@ class Budget:
     transformer_steps: int
     transformer_motion_steps: int  # the second phase's, the video loss weighted by motion
     transformer_sync_steps: int  # the third's, audio onsets weighted too and more held streams
-    transformer_timing_steps: int  # the fourth's, most samples made against a given stream
     transformer_batch: int
     transformer_window: int | None  # latent frames a step sees of each clip (None: whole clips)
-    transformer_timing_window: int | None  # the fourth phase's: timing is local, shorter steps do
     eval_prompts: int
     ema_decay: float
     packed_captions: int  # dataset captions the text encoder pack covers (--pack-text-encoder)
@@ -58,12 +56,9 @@ FULL = Budget(
     transformer_steps=2400,
     transformer_motion_steps=3000,
     transformer_sync_steps=2800,
-    # about 1.7 s a step on 2 threads at its 5-frame window: an hour
-    transformer_timing_steps=2200,
     transformer_batch=16,
     # 7 of a 2 s clip's 13 latent frames (about 1 s): a step costs about a third of a whole clip's
     transformer_window=7,
-    transformer_timing_window=5,
     eval_prompts=100,
     ema_decay=0.995,
     # more than the 3000 clips encoded here, for a GPU run that encodes more
@@ -75,19 +70,11 @@ QUICK = Budget(
     video_vae_decoder_steps=2,
     **dict.fromkeys(("audio_vae_steps", "statistics_clips"), 2),
     **dict.fromkeys(
-        (
-            "transformer_steps",
-            "transformer_motion_steps",
-            "transformer_sync_steps",
-            "transformer_timing_steps",
-            "eval_prompts",
-        ),
-        2,
+        ("transformer_steps", "transformer_motion_steps", "transformer_sync_steps", "eval_prompts"), 2
     ),
     dataset_clips=8,
     transformer_batch=4,
     transformer_window=3,
-    transformer_timing_window=2,
     ema_decay=0.9,
     packed_captions=8,
 )

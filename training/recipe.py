@@ -104,13 +104,12 @@ def transformer_runs(budget, seed: int, device: str) -> tuple[TransformerRun, ..
         device=device,
     )
     later = [
-        ("motion", budget.transformer_motion_steps, MOTION, budget.transformer_window),
-        ("sync", budget.transformer_sync_steps, SYNC, budget.transformer_window),
-        ("timing", budget.transformer_timing_steps, TIMING, budget.transformer_timing_window),
+        ("motion", budget.transformer_motion_steps, MOTION),
+        ("sync", budget.transformer_sync_steps, SYNC),
     ]
     return first, *(
-        replace(first, name=name, steps=steps, seed=seed + i, lr=LATER_LR, focus=focus, window=window)
-        for i, (name, steps, focus, window) in enumerate(later, start=1)
+        replace(first, name=name, steps=steps, seed=seed + i, lr=LATER_LR, focus=focus)
+        for i, (name, steps, focus) in enumerate(later, start=1)
     )
 
 
