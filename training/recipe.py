@@ -61,11 +61,6 @@ TRANSFORMER_LR = 5e-4
 LATER_LR = 2.5e-4
 MOTION = Focus(motion=2.0)
 SYNC = Focus(motion=2.0, onsets=2.0, held_picture=0.2, held_sound=0.2)
-# A fourth phase tried, not in the recipe (README): the picture given whole in 40 % of the
-# samples and the sound in 20 %, the onsets weighed up more. After the third, a clip's knocks fell
-# where the noise put them whatever its picture; 2200 steps of this mix did worse on 25 held-out
-# clips (Add Sound's impacts within a frame 14 % -> 6 %), so the shipped checkpoint is without it.
-TIMING = Focus(motion=2.0, onsets=4.0, first_frame=0.1, prefix=0.1, held_picture=0.4, held_sound=0.2)
 
 
 @dataclass(kw_only=True)
